@@ -1,0 +1,116 @@
+"""Immutable result types: what detectors emit and what a scan returns.
+
+None of these types stores a matched value. A finding carries offsets into the
+original text, a salted fingerprint of the value and, for secrets, a masked
+preview; ``Report.text`` holds the scanned text but is left out of its repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+AttrValue = str | int | float | bool
+
+_EMPTY: Mapping[str, AttrValue] = MappingProxyType({})
+
+
+def fingerprint(value: str, salt: str) -> str:
+    """A salted, non-reversible fingerprint of a matched value (16 hex chars)."""
+    digest = hmac.new(salt.encode("utf-8"), value.encode("utf-8"), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def mask(value: str, keep_start: int = 4, keep_end: int = 2) -> str:
+    """A masked preview such as ``ghp_****...Xy``; short values are fully masked."""
+    if len(value) < keep_start + keep_end + 8:
+        return "*" * min(len(value), 8)
+    return f"{value[:keep_start]}****...{value[len(value) - keep_end:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A detector's raw candidate, in offsets of the text the detector was given.
+
+    ``context`` / ``negative_context`` are words that raise / lower confidence when
+    they occur near the hit; ``requires_context`` drops the hit when none occurs.
+    ``preview`` is a masked form of the value (set for secrets only).
+    """
+
+    type: str
+    start: int
+    end: int
+    confidence: float
+    rule: str | None = None
+    subtype: str | None = None
+    context: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+    requires_context: bool = False
+    context_window: int = 6
+    preview: str | None = None
+    attributes: Mapping[str, AttrValue] = field(default=_EMPTY, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One identifier or secret found in a post, with offsets into the original text."""
+
+    type: str
+    start: int
+    end: int
+    confidence: float
+    detector: str
+    rule: str | None = None
+    subtype: str | None = None
+    fingerprint: str = ""
+    preview: str | None = None
+    attributes: Mapping[str, AttrValue] = field(default=_EMPTY, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        """A stable id within one report, used as violation evidence."""
+        return f"{self.type}@{self.start}-{self.end}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (no matched value; secrets only as a masked preview)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "confidence": round(self.confidence, 3),
+            "detector": self.detector,
+            "rule": self.rule,
+        }
+        if self.subtype is not None:
+            out["subtype"] = self.subtype
+        out["fingerprint"] = self.fingerprint
+        if self.preview is not None:
+            out["preview"] = self.preview
+        if self.attributes:
+            out["attributes"] = dict(self.attributes)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of scanning one post. ``text`` is excluded from the repr."""
+
+    text: str = field(repr=False)
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def types(self) -> frozenset[str]:
+        """The set of finding types present."""
+        return frozenset(f.type for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the report (see the README for the schema)."""
+        out: dict[str, Any] = {"findings": [f.to_dict() for f in self.findings]}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out

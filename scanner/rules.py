@@ -1,0 +1,371 @@
+"""Regex rules as data: the schema of ``patterns/rules/*.toml`` and their loader.
+
+One file per family. Top-level keys: ``family`` (detector id becomes
+``rules.<family>/v<version>``), ``version``, ``description`` and an array of
+``[[rules]]`` tables with these keys:
+
+=================  ========  =====================================================
+key                required  meaning
+=================  ========  =====================================================
+id                 yes       stable rule id, unique across all files (``family.name``)
+type               yes       finding type (``EMAIL_ADDRESS``, ``CREDENTIAL``, ...)
+subtype            no        finding subtype (``GB_NINO``, ``API_KEY``, ...)
+regex              yes       pattern for the ``regex`` module
+flags              no        flag names: IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII, UNICODE
+group              no        named group whose span is the finding (default: whole match)
+confidence         yes       base confidence, 0..1
+keywords           no        lower-case substrings; the rule runs only if the lower-cased
+                             text contains one (empty: always runs). Cheap pre-check.
+context            no        words/phrases near the hit that raise confidence
+negative_context   no        words/phrases near the hit that lower confidence
+requires_context   no        drop the hit unless a ``context`` word is near (default false)
+context_window     no        words looked at on each side of the hit (default 6)
+validators         no        names in ``scanner.validators.VALIDATORS``; all must pass
+filters            no        names in ``scanner.validators.FILTERS``; any that fires drops the hit
+entropy_min        no        Shannon entropy floor (bits per char) of the value
+preview            no        keep a masked preview of the value (secrets); default false
+attributes         no        table of constant attributes copied onto each finding
+examples.match     yes       texts the rule must flag: a string, or ``{text=..., value=...}``
+                             where ``value`` is the exact substring the finding must cover
+examples.no_match  yes       texts the rule must not flag (hard negatives)
+=================  ========  =====================================================
+
+A malformed file raises :class:`~scanner.errors.PatternError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import regex
+
+from .detectors.base import Detector, ScanInput
+from .errors import PatternError
+from .findings import AttrValue, Hit, mask
+from .validators import FILTERS, VALIDATORS
+
+FLAG_NAMES: Mapping[str, int] = {
+    "IGNORECASE": regex.IGNORECASE,
+    "MULTILINE": regex.MULTILINE,
+    "DOTALL": regex.DOTALL,
+    "VERBOSE": regex.VERBOSE,
+    "ASCII": regex.ASCII,
+    "UNICODE": regex.UNICODE,
+}
+
+_KNOWN_KEYS = {
+    "id", "type", "subtype", "regex", "flags", "group", "confidence", "keywords", "context",
+    "negative_context", "requires_context", "context_window", "validators", "filters",
+    "entropy_min", "preview", "attributes", "examples",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled regex rule."""
+
+    id: str
+    type: str
+    pattern: regex.Pattern[str] = field(repr=False)
+    confidence: float
+    subtype: str | None = None
+    group: str | None = None
+    keywords: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+    requires_context: bool = False
+    context_window: int = 6
+    validators: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    entropy_min: float = 0.0
+    preview: bool = False
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict)
+    matches: tuple[Example, ...] = field(default=(), repr=False)
+    no_matches: tuple[Example, ...] = field(default=(), repr=False)
+
+    def may_fire(self, lowered: str) -> bool:
+        return not self.keywords or any(k in lowered for k in self.keywords)
+
+    def accepts(self, value: str) -> bool:
+        """Validators, filters and entropy floor for a matched value."""
+        if self.entropy_min and shannon_entropy(value) < self.entropy_min:
+            return False
+        if not all(VALIDATORS[name](value) for name in self.validators):
+            return False
+        return not any(FILTERS[name](value) for name in self.filters)
+
+    def hits(self, data: ScanInput) -> Iterator[Hit]:
+        for match in data.finditer(self.pattern, self.id):
+            start, end = match.span(self.group) if self.group else match.span()
+            if start < 0 or start == end:
+                continue
+            value = data.text[start:end]
+            if not self.accepts(value):
+                continue
+            yield Hit(
+                type=self.type,
+                start=start,
+                end=end,
+                confidence=self.confidence,
+                rule=self.id,
+                subtype=self.subtype,
+                context=self.context,
+                negative_context=self.negative_context,
+                requires_context=self.requires_context,
+                context_window=self.context_window,
+                preview=mask(value) if self.preview else None,
+                attributes=self.attributes,
+            )
+
+
+@dataclass(frozen=True)
+class RuleFamily:
+    family: str
+    version: int
+    description: str
+    rules: tuple[Rule, ...]
+    source: str
+
+    @property
+    def detector_id(self) -> str:
+        return f"rules.{self.family}/v{self.version}"
+
+
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _str_list(raw: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        problems.append(f"{where}: must be a list of strings")
+        return ()
+    return tuple(raw)
+
+
+def _examples(raw: Any, where: str, problems: list[str]) -> tuple[Example, ...]:
+    if not isinstance(raw, list):
+        problems.append(f"{where}: must be a list")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            out.append(Example(item))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            value = item.get("value")
+            if value is not None and (not isinstance(value, str) or value not in item["text"]):
+                problems.append(f"{where}[{i}]: value must be a substring of text")
+                continue
+            out.append(Example(item["text"], value))
+        else:
+            problems.append(f"{where}[{i}]: must be a string or a table with 'text' (and optional 'value')")
+    return tuple(out)
+
+
+def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a table")
+        return None
+    before = len(problems)
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not regex.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_-]+)+", rid):
+        problems.append(f"{where}: 'id' must look like 'family.name' (lower case)")
+        rid = "?"
+    where = f"{where} ({rid})"
+    for key in sorted(set(raw) - _KNOWN_KEYS):
+        problems.append(f"{where}: unknown key {key!r}")
+    rtype = raw.get("type")
+    if not isinstance(rtype, str) or not regex.fullmatch(r"[A-Z][A-Z0-9_]*", rtype):
+        problems.append(f"{where}: 'type' must be an upper-case type name")
+    conf = raw.get("confidence")
+    if not isinstance(conf, int | float) or not 0 <= conf <= 1:
+        problems.append(f"{where}: 'confidence' must be a number in 0..1")
+    flags = 0
+    for name in _str_list(raw.get("flags"), f"{where}.flags", problems):
+        if name not in FLAG_NAMES:
+            problems.append(f"{where}: unknown flag {name!r} (known: {', '.join(FLAG_NAMES)})")
+        else:
+            flags |= FLAG_NAMES[name]
+    pattern = None
+    source = raw.get("regex")
+    if not isinstance(source, str) or not source:
+        problems.append(f"{where}: 'regex' must be a non-empty string")
+    else:
+        try:
+            pattern = regex.compile(source, flags | regex.VERSION0)
+        except regex.error as exc:
+            problems.append(f"{where}: regex does not compile: {exc}")
+    group = raw.get("group")
+    if group is not None and (pattern is None or group not in pattern.groupindex):
+        problems.append(f"{where}: 'group' {group!r} is not a named group of the regex")
+    validators = _str_list(raw.get("validators"), f"{where}.validators", problems)
+    for name in validators:
+        if name not in VALIDATORS:
+            problems.append(f"{where}: unknown validator {name!r}")
+    filters = _str_list(raw.get("filters"), f"{where}.filters", problems)
+    for name in filters:
+        if name not in FILTERS:
+            problems.append(f"{where}: unknown filter {name!r}")
+    keywords = _str_list(raw.get("keywords"), f"{where}.keywords", problems)
+    if any(k != k.lower() for k in keywords):
+        problems.append(f"{where}: keywords must be lower case")
+    context = _str_list(raw.get("context"), f"{where}.context", problems)
+    negative = _str_list(raw.get("negative_context"), f"{where}.negative_context", problems)
+    requires_context = raw.get("requires_context", False)
+    if not isinstance(requires_context, bool):
+        problems.append(f"{where}: 'requires_context' must be true or false")
+    if requires_context and not context:
+        problems.append(f"{where}: 'requires_context' needs a 'context' list")
+    window = raw.get("context_window", 6)
+    if not isinstance(window, int) or not 1 <= window <= 50:
+        problems.append(f"{where}: 'context_window' must be an integer in 1..50")
+    entropy_min = raw.get("entropy_min", 0.0)
+    if not isinstance(entropy_min, int | float) or entropy_min < 0:
+        problems.append(f"{where}: 'entropy_min' must be a non-negative number")
+    preview = raw.get("preview", False)
+    if not isinstance(preview, bool):
+        problems.append(f"{where}: 'preview' must be true or false")
+    attributes = raw.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(isinstance(v, str | int | float | bool) for v in attributes.values()):
+        problems.append(f"{where}: 'attributes' must be a table of scalars")
+    subtype = raw.get("subtype")
+    if subtype is not None and not isinstance(subtype, str):
+        problems.append(f"{where}: 'subtype' must be a string")
+    examples = raw.get("examples")
+    matches: tuple[Example, ...] = ()
+    no_matches: tuple[Example, ...] = ()
+    if not isinstance(examples, dict) or "match" not in examples or "no_match" not in examples:
+        problems.append(f"{where}: needs examples.match and examples.no_match")
+    else:
+        matches = _examples(examples["match"], f"{where}.examples.match", problems)
+        no_matches = _examples(examples["no_match"], f"{where}.examples.no_match", problems)
+        if not matches:
+            problems.append(f"{where}: examples.match must not be empty")
+    if len(problems) > before or pattern is None:
+        return None
+    return Rule(
+        id=rid,
+        type=rtype,  # type: ignore[arg-type]
+        pattern=pattern,
+        confidence=float(conf),  # type: ignore[arg-type]
+        subtype=subtype,
+        group=group,
+        keywords=keywords,
+        context=context,
+        negative_context=negative,
+        requires_context=requires_context,
+        context_window=window,
+        validators=validators,
+        filters=filters,
+        entropy_min=float(entropy_min),
+        preview=preview,
+        attributes=dict(attributes),
+        matches=matches,
+        no_matches=no_matches,
+    )
+
+
+def parse_family(data: Mapping[str, Any], source: str) -> RuleFamily:
+    """Validate and compile one rule file's content; raise PatternError listing every problem."""
+    problems: list[str] = []
+    family = data.get("family")
+    if not isinstance(family, str) or not regex.fullmatch(r"[a-z0-9_]+", family):
+        problems.append("'family' must be a lower-case name")
+        family = "?"
+    version = data.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        problems.append("'version' must be a positive integer")
+        version = 1
+    for key in sorted(set(data) - {"family", "version", "description", "rules"}):
+        problems.append(f"unknown top-level key {key!r}")
+    raw_rules = data.get("rules")
+    rules: list[Rule] = []
+    if not isinstance(raw_rules, list) or not raw_rules:
+        problems.append("'rules' must be a non-empty array of tables")
+    else:
+        seen: set[str] = set()
+        for i, raw in enumerate(raw_rules):
+            rule = _parse_rule(raw, f"rules[{i}]", problems)
+            if rule is None:
+                continue
+            if rule.id in seen:
+                problems.append(f"rules[{i}]: duplicate id {rule.id!r}")
+            seen.add(rule.id)
+            rules.append(rule)
+    if problems:
+        raise PatternError(source, problems)
+    return RuleFamily(family, version, str(data.get("description", "")), tuple(rules), source)
+
+
+def load_family(path: Path) -> RuleFamily:
+    """Load one rule file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PatternError(str(path), [f"not valid TOML: {exc}"]) from None
+    return parse_family(data, path.name)
+
+
+def load_families(directory: Path) -> list[RuleFamily]:
+    """Every ``*.toml`` rule file under ``directory`` (recursively), sorted by path."""
+    families = [load_family(p) for p in sorted(directory.rglob("*.toml"))]
+    ids = Counter(r.id for f in families for r in f.rules)
+    dupes = sorted(i for i, n in ids.items() if n > 1)
+    if dupes:
+        raise PatternError(str(directory), [f"rule id {i!r} defined in more than one file" for i in dupes])
+    return families
+
+
+class RuleDetector(Detector):
+    """A detector running one family of regex rules, keyword-prefiltered."""
+
+    needs_doc: ClassVar[bool] = False
+
+    def __init__(self, family: RuleFamily, timeout: float = 1.0) -> None:
+        self.family = family
+        self.rules = family.rules
+        self.instance_id = family.detector_id
+        self.instance_types = frozenset(r.type for r in family.rules)
+        self.timeout = timeout
+
+    # Rule detectors are built from data, so their id and types are per instance.
+    @property  # type: ignore[override]
+    def id(self) -> str:  # pyright: ignore
+        return self.instance_id
+
+    @property  # type: ignore[override]
+    def types(self) -> frozenset[str]:  # pyright: ignore
+        return self.instance_types
+
+    def may_fire(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(r.may_fire(lowered) for r in self.rules)
+
+    def detect(self, data: ScanInput) -> Iterable[Hit]:
+        lowered = data.text.lower()
+        for rule in self.rules:
+            if rule.may_fire(lowered):
+                yield from rule.hits(data)
+
+    def describe(self) -> dict[str, Any]:
+        out = super().describe()
+        out["rules"] = len(self.rules)
+        out["source"] = self.family.source
+        return out
