@@ -11,12 +11,10 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 AttrValue = str | int | float | bool
 
-_EMPTY: Mapping[str, AttrValue] = MappingProxyType({})
 
 
 def fingerprint(value: str, salt: str) -> str:
@@ -52,7 +50,7 @@ class Hit:
     requires_context: bool = False
     context_window: int = 6
     preview: str | None = None
-    attributes: Mapping[str, AttrValue] = field(default=_EMPTY, compare=False, hash=False)
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +66,7 @@ class Finding:
     subtype: str | None = None
     fingerprint: str = ""
     preview: str | None = None
-    attributes: Mapping[str, AttrValue] = field(default=_EMPTY, compare=False, hash=False)
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def id(self) -> str:

@@ -48,6 +48,7 @@ import regex
 from .detectors.base import Detector, ScanInput
 from .errors import PatternError
 from .findings import AttrValue, Hit, mask
+from . import credential_checks  # noqa: F401  (registers credential checks by name)
 from .validators import FILTERS, VALIDATORS
 
 FLAG_NAMES: Mapping[str, int] = {

@@ -22,6 +22,7 @@ import regex
 from ..findings import Hit
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc
 
     from ..config import ScannerConfig
@@ -33,10 +34,15 @@ DETECTOR_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*/v[0-9]+$")
 
 @dataclass(slots=True)
 class ScanInput:
-    """What a detector sees for one post."""
+    """What a detector sees for one post.
+
+    ``doc`` is the spaCy Doc of ``text`` (only for detectors with ``needs_doc``) and
+    ``nlp`` the pipeline that made it, for detectors that need a second pass.
+    """
 
     text: str
     doc: Doc | None = None
+    nlp: Language | None = None
     timeout: float = 1.0
     warnings: list[str] = field(default_factory=list)
 

@@ -1,0 +1,1 @@
+"""scanner: pre-publish private-information scanner."""
