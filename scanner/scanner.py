@@ -1,0 +1,191 @@
+"""The Scanner: normalise, detect (cheap work first), refine, and report."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .config import ScannerConfig
+from .detectors.base import Detector, ScanInput
+from .findings import Finding, Hit, Report, fingerprint
+from .normalize import NormalizedText, normalize
+from .refine import resolve_overlaps, score
+from .registry import DetectorRegistry, build_registry
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger("scanner")
+
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass
+class _Pending:
+    """A post between the cheap phase and the spaCy phase."""
+
+    norm: NormalizedText
+    hits: list[tuple[str, Hit]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    needs_doc: bool = False
+
+
+class Scanner:
+    """Scans post text for personal identifiers and secrets.
+
+    >>> report = Scanner().scan("call me at +44 20 7946 0958")
+    >>> [f.type for f in report.findings]
+    ['PHONE_NUMBER']
+    """
+
+    def __init__(self, config: ScannerConfig | None = None, *, registry: DetectorRegistry | None = None) -> None:
+        self.config = config if config is not None else ScannerConfig()
+        self.registry = registry if registry is not None else build_registry(self.config)
+        self.detectors: tuple[Detector, ...] = tuple(r.factory(self.config) for r in self.registry.select(self.config))
+        self._cheap = tuple(d for d in self.detectors if not d.needs_doc)
+        self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
+        self._nlp: Language | None = None
+
+    def __repr__(self) -> str:
+        return f"Scanner(detectors={len(self.detectors)}, ner={self.config.ner!r})"
+
+    @property
+    def nlp(self) -> Language:
+        """The spaCy pipeline (loaded on first use, NER component only)."""
+        if self._nlp is None:
+            from .nlp import load_pipeline
+
+            self._nlp = load_pipeline(self.config.spacy_model)
+        return self._nlp
+
+    # -- public API -------------------------------------------------------------------
+
+    def scan(self, text: str) -> Report:
+        """Scan one post."""
+        pending = self._cheap_phase(_check_text(text))
+        doc = self.nlp(pending.norm.text) if pending.needs_doc else None
+        return self._finish(pending, doc)
+
+    def scan_many(
+        self, texts: Iterable[str], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> Iterator[Report]:
+        """Scan many posts, in input order; spaCy runs batched, and in ``n_process`` processes if > 1."""
+        if n_process < 1:
+            raise ValueError("n_process must be at least 1")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        batches = _batched(texts, batch_size)
+        if n_process == 1:
+            for batch in batches:
+                yield from self._scan_batch(batch)
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(n_process, initializer=_worker_init, initargs=(self.config,)) as pool:
+            for reports in pool.imap(_worker_scan, batches):
+                yield from reports
+
+    def scan_batch(self, texts: Sequence[str]) -> list[Report]:
+        """Scan a list of posts in this process, with spaCy batched over those that need it."""
+        return self._scan_batch(texts)
+
+    # -- phases -----------------------------------------------------------------------
+
+    def _scan_batch(self, texts: Sequence[str]) -> list[Report]:
+        pendings = [self._cheap_phase(_check_text(t, "texts[]")) for t in texts]
+        wanting = [p for p in pendings if p.needs_doc]
+        docs: dict[int, Doc] = {}
+        if wanting:
+            for p, doc in zip(wanting, self.nlp.pipe(p.norm.text for p in wanting), strict=True):
+                docs[id(p)] = doc
+        return [self._finish(p, docs.get(id(p))) for p in pendings]
+
+    def _cheap_phase(self, text: str) -> _Pending:
+        norm = normalize(text)
+        pending = _Pending(norm)
+        if not norm.text.strip():
+            return pending
+        data = ScanInput(norm.text, timeout=self.config.regex_timeout, warnings=pending.warnings)
+        for detector in self._cheap:
+            if detector.may_fire(norm.text):
+                pending.hits.extend((detector.id, h) for h in detector.detect(data))
+        if self._doc_detectors:
+            pending.needs_doc = self._wants_ner(norm.text, pending.hits)
+        return pending
+
+    def _wants_ner(self, text: str, hits: list[tuple[str, Hit]]) -> bool:
+        mode = self.config.ner
+        if mode == "never":
+            return False
+        if mode == "always":
+            return True
+        # auto: a name matters only as the subject of other private data or of a threat
+        return bool(hits) or self._intent_cue(text)
+
+    def _intent_cue(self, text: str) -> bool:
+        return False
+
+    def _finish(self, pending: _Pending, doc: Doc | None) -> Report:
+        norm = pending.norm
+        hits = pending.hits
+        if doc is not None:
+            data = ScanInput(norm.text, doc=doc, nlp=self._nlp, timeout=self.config.regex_timeout,
+                             warnings=pending.warnings)
+            for detector in self._doc_detectors:
+                if detector.may_fire(norm.text):
+                    hits.extend((detector.id, h) for h in detector.detect(data))
+        findings = [f for f in (self._to_finding(norm, det, h) for det, h in hits) if f is not None]
+        return Report(text=norm.original, findings=tuple(resolve_overlaps(findings)),
+                      warnings=tuple(pending.warnings))
+
+    def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit) -> Finding | None:
+        confidence = score(hit, norm.text, self.config.context_boost)
+        if confidence is None or confidence < self.config.min_confidence:
+            return None
+        start, end = norm.span(hit.start, hit.end)
+        if start >= end:
+            return None
+        return Finding(
+            type=hit.type,
+            start=start,
+            end=end,
+            confidence=round(confidence, 4),
+            detector=detector_id,
+            rule=hit.rule,
+            subtype=hit.subtype,
+            fingerprint=fingerprint(norm.original[start:end], self.config.fingerprint_salt),
+            preview=hit.preview,
+            attributes=hit.attributes,
+        )
+
+
+def _check_text(text: object, name: str = "text") -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be str, not {type(text).__name__}")
+    return text
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(config: ScannerConfig) -> None:
+    _WORKER["scanner"] = Scanner(config)
+
+
+def _worker_scan(batch: list[str]) -> list[Report]:
+    scanner: Scanner = _WORKER["scanner"]
+    return scanner._scan_batch(batch)
