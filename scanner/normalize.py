@@ -30,6 +30,10 @@ _DOT_BRACKET = rf"\s*{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}\s*"
 _DOT_SPACED = r"\s+dot\s+"
 _LABEL = r"[\w%+-]+"
 _DOT_ANY = rf"(?:{_DOT_BRACKET}|{_DOT_SPACED}|\.)"
+_COMMON_TLDS = (
+    r"(?:com|org|net|edu|gov|mil|int|io|co|me|info|biz|us|uk|ca|au|in|de|fr|es|it|nl|br|mx|ng|ph|za|ie|nz|"
+    r"ch|at|be|se|no|dk|fi|pl|pt|ru|jp|cn|kr|app|dev|ai|xyz|online|site|email|mail)"
+)
 _MAIL_PROVIDERS = r"(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|me|aol|proton|protonmail|gmx|mail|yandex)"
 # user AT domain: bracketed AT with any dots, or spaced AT with an obfuscated dot / a known mail provider.
 _OBFUSCATED_EMAIL = regex.compile(
@@ -38,7 +42,7 @@ _OBFUSCATED_EMAIL = regex.compile(
     (?:
         {_AT_BRACKET}{_LABEL}(?:{_DOT_ANY}{_LABEL})*{_DOT_ANY}[a-z]{{2,24}}
       | {_AT_SPACED}(?:
-            {_LABEL}(?:{_DOT_ANY}{_LABEL})*(?:{_DOT_BRACKET}|{_DOT_SPACED})[a-z]{{2,24}}
+            {_LABEL}(?:{_DOT_ANY}{_LABEL})*(?:{_DOT_BRACKET}|{_DOT_SPACED}){_COMMON_TLDS}
           | {_MAIL_PROVIDERS}{_DOT_ANY}[a-z]{{2,24}}(?:{_DOT_ANY}[a-z]{{2,3}})?
         )
     )
@@ -64,6 +68,8 @@ class _OffsetMap:
         self._keys = [s[0] for s in segments]
 
     def _segment(self, pos: int) -> tuple[int, int, int, int, bool]:
+        if not self._segments:
+            return (0, 0, 0, 0, False)
         return self._segments[max(bisect.bisect_right(self._keys, pos) - 1, 0)]
 
     def start(self, pos: int) -> int:

@@ -1,0 +1,107 @@
+"""Accuracy suite: span P / R / F1 / F2 per type on presidio_synth, PERSON on tweets, credentials.
+
+Ours runs with ``ner="always"`` (all names found, the redaction operating point);
+``ner="auto"`` is scored on presidio_synth too, to show what the default mode leaves
+out. Predictions come from each system's single-process batch call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import datasets
+from .datasets import Record, Span
+from .metrics import MATCH_RULES, score_corpus
+from .settings import Progress, Settings
+from .systems import System
+
+PERSON_ONLY = ("PERSON",)
+CREDENTIALS_HOOK = "benchmarks.credentials_eval"
+
+
+def predict(system: System, records: Sequence[Record], settings: Settings) -> list[list[Span]]:
+    """One span list per record (single-process batch)."""
+    return system.scan_many([r.text for r in records], n_process=1, batch_size=settings.batch_size)
+
+
+def _score(records: Sequence[Record], predictions: Sequence[Sequence[Span]], types: Sequence[str]) -> dict[str, Any]:
+    return {
+        rule: {typ: counts.to_dict() for typ, counts in score_corpus(records, predictions, types, rule).items()}
+        for rule in MATCH_RULES
+    }
+
+
+def tweet_corpora(settings: Settings) -> dict[str, list[Record]]:
+    corpora = {"wnut17-dev": datasets.load_wnut17(settings.data_dir)}
+    for section in datasets.BTC_SECTIONS:
+        corpora[f"btc-{section}"] = datasets.load_btc(settings.data_dir, section)
+    return {
+        name: datasets.subsample(records, settings.tweets_limit, settings.seed) for name, records in corpora.items()
+    }
+
+
+def run(settings: Settings, systems: Mapping[str, System], progress: Progress) -> dict[str, Any]:
+    started = time.perf_counter()
+    out: dict[str, Any] = {"suite": "accuracy"}
+
+    synth = datasets.subsample(datasets.load_presidio_synth(settings.data_dir), settings.synth_limit, settings.seed)
+    out["synth"] = {"records": len(synth), "types": list(datasets.SYNTH_TYPES), "systems": {}}
+    for key, system in systems.items():
+        progress(f"accuracy: presidio_synth ({len(synth)} records) with {system.label}")
+        predictions = predict(system, synth, settings)
+        out["synth"]["systems"][key] = _score(synth, predictions, datasets.SYNTH_TYPES)
+
+    tweets = tweet_corpora(settings)
+    out["person"] = {"corpora": {}, "systems": {}}
+    for name, records in tweets.items():
+        out["person"]["corpora"][name] = {
+            "records": len(records), "spans": sum(len(r.spans) for r in records),
+            "ignored_mentions": sum(len(r.ignore) for r in records),
+        }
+    for key, system in systems.items():
+        if key == "ours-auto":
+            continue  # PERSON recall on tweets is a ner=always measure
+        all_records: list[Record] = []
+        all_predictions: list[list[Span]] = []
+        per_corpus: dict[str, Any] = {}
+        for name, records in tweets.items():
+            progress(f"accuracy: PERSON on {name} ({len(records)} records) with {system.label}")
+            predictions = predict(system, records, settings)
+            per_corpus[name] = _score(records, predictions, PERSON_ONLY)
+            if name.startswith("btc-"):
+                all_records.extend(records)
+                all_predictions.extend(predictions)
+        per_corpus["btc-all"] = _score(all_records, all_predictions, PERSON_ONLY)
+        out["person"]["systems"][key] = per_corpus
+
+    out["credentials"] = run_credentials(settings, systems, progress) if settings.credentials else {"status": "skipped"}
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def run_credentials(settings: Settings, systems: Mapping[str, System], progress: Progress) -> dict[str, Any]:
+    """HOOK: ``benchmarks/credentials_eval.py``'s ``evaluate_credentials(data_dir, scan)`` (written separately).
+
+    ``scan`` is our scanner's ``Scanner.scan`` (``ner="always"``); Presidio has no
+    credential recognizer and is not run on these sets.
+    """
+    try:
+        module = importlib.import_module(CREDENTIALS_HOOK)
+    except ModuleNotFoundError as exc:
+        if exc.name != CREDENTIALS_HOOK:
+            raise
+        return {"status": "pending: benchmarks/credentials_eval.py does not exist yet"}
+    evaluate: Callable[..., Any] = module.evaluate_credentials
+    ours = systems.get("ours-always") or systems.get("ours-auto")
+    if ours is None:
+        return {"status": "skipped: our scanner is not among the systems"}
+    progress(f"accuracy: credential sets with {ours.label}")
+    kwargs: dict[str, Any] = {}
+    if settings.synth_limit is not None and "limit" in inspect.signature(evaluate).parameters:
+        kwargs["limit"] = settings.synth_limit  # the subsample size of the other accuracy corpora
+    result = evaluate(settings.data_dir, ours.scan, **kwargs)
+    return {"status": "ok", "system": ours.key, "result": result}

@@ -1,0 +1,229 @@
+"""PHONE_NUMBER: libphonenumber's matcher over digit-run candidate windows.
+
+One regex finds runs of digits and phone separators holding at least seven
+digits; only those windows are handed to ``phonenumbers.PhoneNumberMatcher``
+(leniency VALID), region by region in the configured order, stopping as soon as
+every digit of the window is covered. A ``+CC`` / ``00CC`` number parses the same
+under any region, so it needs one pass. When several regions match the same span
+the first configured region wins; the finding records the number's region and
+E.164 country code, never the number.
+
+A phone-shaped run (grouped digits, parentheses or a plus sign) that no
+configured region accepts is still reported at low confidence with
+``requires_context``: only a nearby word such as "phone", "call me" or "mobile"
+lets it through refinement. Dates, times, year ranges, prices, order numbers
+(``#...``), IP addresses, ISBNs and card-like digit strings are rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import phonenumbers
+import regex
+from phonenumbers import Leniency, PhoneNumber
+from stdnum import isbn, luhn
+
+from ..errors import ConfigError
+from ..findings import Hit
+from .base import Detector, ScanInput
+
+if TYPE_CHECKING:
+    from ..config import ScannerConfig
+
+MIN_DIGITS = 7
+MAX_DIGITS = 15  # E.164 maximum, extension excluded
+
+CONFIDENCE_INTERNATIONAL = 0.75
+CONFIDENCE_FORMATTED = 0.6
+CONFIDENCE_BARE = 0.4  # a bare digit run needs a context word to pass the 0.5 threshold
+CONFIDENCE_SHAPE_ONLY = 0.3  # phone-shaped, valid in no configured region; requires context
+
+CONTEXT: tuple[str, ...] = (
+    "phone", "phones", "telephone", "tel", "ph", "call", "calls", "calling", "called", "ring", "dial",
+    "text", "texts", "texting", "txt", "sms", "message", "messages", "msg", "cell", "cellphone",
+    "mobile", "mob", "whatsapp", "signal", "telegram", "viber", "fax", "landline", "voicemail",
+    "hotline", "contact", "reach", "answering",
+)
+NEGATIVE_CONTEXT: tuple[str, ...] = (
+    "order", "invoice", "tracking", "isbn", "serial", "ssn", "social security", "iban", "routing",
+    "passport", "account number", "acct", "card number", "case number", "ticket number", "reference",
+    "ref", "id number", "postcode", "zip", "license number", "licence number", "driver's license",
+    "drivers license",
+)
+
+# A run of digits and phone separators (no newlines), with an optional extension.
+_RUN = regex.compile(
+    r"(?<![\w+#@/.-])[+(]?(?:00)?\d[\d \t\u00a0().\-/\u2010-\u2015]*\d\)?"
+    r"(?:[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6})?(?!\w)",
+    regex.IGNORECASE,
+)
+_DIGIT = regex.compile(r"\d")
+_SEPARATED = regex.compile(r"\d[ \t\u00a0().\-/\u2010-\u2015]+\d")
+_GROUPS = regex.compile(r"\d+")
+_YEAR_RANGE = regex.compile(r"^(?:1[89]|20)\d\d\s*[-\u2010-\u2015/]\s*(?:1[89]|20)\d\d(?!\d)")
+_ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
+_DATE = regex.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
+_IPV4 = regex.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
+_CURRENCY = "$€£¥₹₩₽¢"
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    region: str | None
+    number: PhoneNumber | None
+
+
+def check_regions(regions: Iterable[str]) -> tuple[str, ...]:
+    """The regions, upper-cased and checked against libphonenumber's supported regions."""
+    out = tuple(r.upper() for r in regions)
+    bad = [r for r in out if r not in phonenumbers.SUPPORTED_REGIONS]
+    if bad:
+        hint = " (use GB for the United Kingdom)" if "UK" in bad else ""
+        raise ConfigError(
+            f"unknown phone region(s) {', '.join(bad)}{hint}; valid regions are ISO 3166-1 alpha-2 codes "
+            f"known to libphonenumber, such as {', '.join(sorted(phonenumbers.SUPPORTED_REGIONS)[:12])}, ... "
+            "(see phonenumbers.SUPPORTED_REGIONS)"
+        )
+    if not out:
+        raise ConfigError("phone_regions must name at least one region, e.g. US")
+    return out
+
+
+def _digits(s: str) -> str:
+    return "".join(_DIGIT.findall(s))
+
+
+def is_hard_negative(text: str, start: int, end: int) -> bool:
+    """True when the span looks like a date, time, year range, price, IP, ISBN, card or order number."""
+    raw = text[start:end]
+    digits = _digits(raw)
+    before = text[max(0, start - 12):start]
+    lead = before.rstrip()
+    if lead and (lead[-1] in _CURRENCY or lead[-1] == "#"):
+        return True
+    if end < len(text) and text[end] == ":" and end + 1 < len(text) and text[end + 1].isdigit():
+        return True  # a time of day follows: "2012-01-02 08:00"
+    if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
+        return True
+    date = _DATE.match(raw)
+    if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
+        return True
+    if len(digits) == 13 and digits[:3] in {"978", "979"} and isbn.is_valid(digits):
+        return True
+    if "isbn" in before.lower() and isbn.is_valid(digits):
+        return True
+    return not raw.lstrip().startswith("+") and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+def _is_phone_shaped(raw: str) -> bool:
+    """Grouped like a phone number (several digit groups, parentheses or a plus sign), 7-15 digits."""
+    digits = _digits(raw)
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+        return False
+    groups = _GROUPS.findall(raw)
+    if raw.startswith("+") or raw.startswith("("):
+        return len(groups) >= 2 or raw.startswith("+")
+    return len(groups) >= 2 and all(len(g) <= 6 for g in groups)
+
+
+class PhoneDetector(Detector):
+    """Phone numbers, international (``+CC``) anywhere and national for the configured regions."""
+
+    id: ClassVar[str] = "pii.phone/v1"
+    types: ClassVar[frozenset[str]] = frozenset({"PHONE_NUMBER"})
+
+    def __init__(self, config: ScannerConfig) -> None:
+        super().__init__(config)
+        self.regions = check_regions(config.phone_regions)
+
+    def may_fire(self, text: str) -> bool:
+        count = 0
+        for ch in text:
+            if ch.isdigit():
+                count += 1
+                if count >= MIN_DIGITS:
+                    return True
+        return False
+
+    def detect(self, data: ScanInput) -> Iterable[Hit]:
+        text = data.text
+        for run in data.finditer(_RUN, self.id):
+            if len(_DIGIT.findall(run.group())) < MIN_DIGITS:
+                continue
+            yield from self._window(text, run.start(), run.end())
+
+    def _window(self, text: str, start: int, end: int) -> Iterator[Hit]:
+        window = text[start:end]
+        found = self._matches(window)
+        covered = [False] * len(window)
+        for cand in found:
+            for i in range(cand.start, cand.end):
+                covered[i] = True
+            s, e = start + cand.start, start + cand.end
+            if is_hard_negative(text, s, e):
+                continue
+            yield self._hit(text, s, e, cand)
+        if not found:
+            raw = window.strip()
+            s = start + window.find(raw)
+            if _is_phone_shaped(raw) and not is_hard_negative(text, s, s + len(raw)):
+                yield self._hit(text, s, s + len(raw), _Candidate(0, 0, None, None))
+
+    def _matches(self, window: str) -> list[_Candidate]:
+        """Valid numbers in ``window``: longest span first, then the first configured region."""
+        cands: dict[tuple[int, int], _Candidate] = {}
+        need = {m.start() for m in _DIGIT.finditer(window)}
+        regions = self.regions[:1] if window.startswith("+") else self.regions
+        for region in regions:
+            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+                key = (m.start, m.end)
+                if key not in cands:
+                    cands[key] = _Candidate(m.start, m.end, region, m.number)
+                need -= set(range(m.start, m.end))
+            if not need:
+                break
+        chosen: list[_Candidate] = []
+        for cand in sorted(cands.values(), key=lambda c: (c.start - c.end, self._rank(c.region))):
+            if all(cand.end <= c.start or cand.start >= c.end for c in chosen):
+                chosen.append(cand)
+        return sorted(chosen, key=lambda c: c.start)
+
+    def _rank(self, region: str | None) -> int:
+        return self.regions.index(region) if region in self.regions else len(self.regions)
+
+    def _hit(self, text: str, start: int, end: int, cand: _Candidate) -> Hit:
+        raw = text[start:end]
+        attributes: dict[str, str | int | float | bool] = {}
+        if cand.number is None:
+            confidence = CONFIDENCE_SHAPE_ONLY
+            rule = "pii.phone.shape"
+            requires_context = True
+        else:
+            number_region = phonenumbers.region_code_for_number(cand.number) or cand.region or ""
+            attributes = {"region": number_region, "country_code": int(cand.number.country_code or 0)}
+            international = raw.startswith("+") or raw.startswith("00")
+            if international:
+                confidence, rule = CONFIDENCE_INTERNATIONAL, "pii.phone.international"
+            elif _SEPARATED.search(raw):
+                confidence, rule = CONFIDENCE_FORMATTED, "pii.phone.national"
+            else:
+                confidence, rule = CONFIDENCE_BARE, "pii.phone.national"
+            requires_context = False
+        return Hit(
+            type="PHONE_NUMBER",
+            start=start,
+            end=end,
+            confidence=confidence,
+            rule=rule,
+            context=CONTEXT,
+            negative_context=NEGATIVE_CONTEXT,
+            requires_context=requires_context,
+            context_window=6,
+            attributes=attributes,
+        )

@@ -1,0 +1,57 @@
+"""Every rule in patterns/rules carries examples; each one is checked here.
+
+A match example must yield a finding of that rule (covering exactly ``value`` when
+given) after normalisation, validators, filters, context and the default threshold;
+a no-match example must yield none.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner import ScannerConfig
+from scanner.detectors.base import ScanInput
+from scanner.normalize import normalize
+from scanner.refine import score
+from scanner.rules import Example, Rule, load_families
+
+CONFIG = ScannerConfig()
+FAMILIES = load_families(CONFIG.patterns_dir / "rules")
+RULES = [rule for family in FAMILIES for rule in family.rules]
+
+
+def spans(rule: Rule, text: str) -> list[tuple[int, int]]:
+    norm = normalize(text)
+    out = []
+    for hit in rule.hits(ScanInput(norm.text)):
+        confidence = score(hit, norm.text, CONFIG.context_boost)
+        if confidence is not None and confidence >= CONFIG.min_confidence:
+            out.append(norm.span(hit.start, hit.end))
+    return out
+
+
+def _cases(kind: str) -> list[pytest.param]:
+    cases = []
+    for rule in RULES:
+        examples: tuple[Example, ...] = rule.matches if kind == "match" else rule.no_matches
+        for i, ex in enumerate(examples):
+            cases.append(pytest.param(rule, ex, id=f"{rule.id}[{i}]"))
+    return cases
+
+
+def test_there_are_rules() -> None:
+    assert len(RULES) >= 1
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases("match"))
+def test_match_example(rule: Rule, example: Example) -> None:
+    found = spans(rule, example.text)
+    assert found, f"{rule.id} did not flag its match example"
+    if example.value is not None:
+        values = [example.text[s:e] for s, e in found]
+        assert example.value in values, f"{rule.id} covered {len(values)} span(s), none exactly the expected value"
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases("no_match"))
+def test_no_match_example(rule: Rule, example: Example) -> None:
+    assert spans(rule, example.text) == [], f"{rule.id} flagged its no-match example"

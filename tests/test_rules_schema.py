@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import PatternError
+from scanner.rules import load_families, parse_family, shannon_entropy
+
+GOOD = {
+    "id": "demo.word",
+    "type": "DEMO",
+    "regex": r"\bsecret\d+\b",
+    "confidence": 0.8,
+    "examples": {"match": ["a secret42 here"], "no_match": ["nothing"]},
+}
+
+
+def test_valid_family_compiles() -> None:
+    fam = parse_family({"family": "demo", "rules": [GOOD]}, "demo.toml")
+    assert fam.detector_id == "rules.demo/v1"
+    assert fam.rules[0].type == "DEMO"
+
+
+def test_every_problem_is_listed() -> None:
+    bad = {
+        "id": "Bad Id",
+        "type": "lower",
+        "regex": "(unclosed",
+        "confidence": 2,
+        "flags": ["NOPE"],
+        "validators": ["no_such_validator"],
+        "filters": ["no_such_filter"],
+        "keywords": ["UPPER"],
+        "requires_context": True,
+        "surprise": 1,
+        "examples": {"match": []},
+    }
+    with pytest.raises(PatternError) as info:
+        parse_family({"family": "demo", "rules": [bad], "extra": True}, "bad.toml")
+    err = info.value
+    text = "\n".join(err.problems)
+    for fragment in ["'id'", "'type'", "does not compile", "'confidence'", "unknown flag", "unknown validator",
+                     "unknown filter", "lower case", "needs a 'context'", "unknown key 'surprise'",
+                     "examples.match and examples.no_match", "unknown top-level key 'extra'"]:
+        assert fragment in text
+    assert isinstance(err, ValueError)
+    assert err.source == "bad.toml"
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    body = """family = "{f}"
+[[rules]]
+id = "dup.one"
+type = "DEMO"
+regex = 'x'
+confidence = 0.5
+examples.match = ["x"]
+examples.no_match = ["y"]
+"""
+    (tmp_path / "a.toml").write_text(body.format(f="a"))
+    (tmp_path / "b.toml").write_text(body.format(f="b"))
+    with pytest.raises(PatternError, match="more than one file"):
+        load_families(tmp_path)
+
+
+def test_invalid_toml_is_a_pattern_error(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("family = \n")
+    with pytest.raises(PatternError, match="not valid TOML"):
+        load_families(tmp_path)
+
+
+def test_value_must_be_in_text() -> None:
+    rule = dict(GOOD, examples={"match": [{"text": "abc", "value": "zzz"}], "no_match": []})
+    with pytest.raises(PatternError, match="substring"):
+        parse_family({"family": "demo", "rules": [rule]}, "x.toml")
+
+
+def test_shannon_entropy() -> None:
+    assert shannon_entropy("") == 0.0
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("abcd") == pytest.approx(2.0)

@@ -1,0 +1,170 @@
+"""Scanner behaviour with small test detectors (independent of the built-in rules)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+import pytest
+import regex
+
+from scanner import Detector, Report, ScanInput, Scanner, ScannerConfig
+from scanner.findings import Hit
+from scanner.registry import DetectorRegistry
+from scanner.rules import parse_family, RuleDetector
+
+
+class Digits(Detector):
+    """Flags runs of 6+ digits (stands in for any cheap detector)."""
+
+    id: ClassVar[str] = "test.digits/v1"
+    types: ClassVar[frozenset[str]] = frozenset({"DIGITS"})
+    pattern = regex.compile(r"\d{6,}")
+
+    def may_fire(self, text: str) -> bool:
+        return any(c.isdigit() for c in text)
+
+    def detect(self, data: ScanInput) -> Iterator[Hit]:
+        for m in data.finditer(self.pattern, "test.digits"):
+            yield Hit("DIGITS", m.start(), m.end(), 0.9)
+
+
+class Names(Detector):
+    """Records whether it was given a doc, and flags capitalised words."""
+
+    id: ClassVar[str] = "test.names/v1"
+    types: ClassVar[frozenset[str]] = frozenset({"NAME"})
+    needs_doc: ClassVar[bool] = True
+    calls: ClassVar[int] = 0
+
+    def detect(self, data: ScanInput) -> Iterable[Hit]:
+        assert data.doc is not None
+        type(self).calls += 1
+        return [Hit("NAME", t.idx, t.idx + len(t), 0.8) for t in data.doc if t.text.istitle()]
+
+
+def make_scanner(ner: str = "auto", extra: list[Any] | None = None, **config: Any) -> Scanner:
+    registry = DetectorRegistry()
+    registry.register_class(Digits)
+    registry.register_class(Names)
+    for item in extra or []:
+        registry.register(item.family.detector_id, item.types, lambda cfg, d=item: d, "test")
+    scanner = Scanner(ScannerConfig(ner=ner, **config), registry=registry)  # type: ignore[arg-type]
+    import spacy
+
+    scanner._nlp = spacy.blank("en")  # the trained model is not the point here
+    return scanner
+
+
+def test_non_str_input_is_a_type_error_naming_the_argument() -> None:
+    scanner = make_scanner()
+    with pytest.raises(TypeError, match="text must be str"):
+        scanner.scan(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="texts"):
+        list(scanner.scan_many(["ok", 3]))  # type: ignore[list-item]
+
+
+def test_empty_text_gives_empty_report() -> None:
+    report = make_scanner(ner="always").scan("")
+    assert report.findings == ()
+    assert make_scanner().scan("   \n").findings == ()
+
+
+def test_ner_auto_runs_only_when_something_else_fired() -> None:
+    scanner = make_scanner("auto")
+    Names.calls = 0
+    assert scanner.scan("Hello Alice").findings == ()
+    assert Names.calls == 0
+    report = scanner.scan("Alice 1234567")
+    assert Names.calls == 1
+    assert [f.type for f in report.findings] == ["NAME", "DIGITS"]
+
+
+def test_ner_never_and_always() -> None:
+    Names.calls = 0
+    assert [f.type for f in make_scanner("never").scan("Alice 1234567").findings] == ["DIGITS"]
+    assert Names.calls == 0
+    assert [f.type for f in make_scanner("always").scan("Hello Alice").findings] == ["NAME", "NAME"]
+
+
+def test_offsets_point_at_original_text_after_normalisation() -> None:
+    text = "id: １２３４５６７ ok"
+    report = make_scanner().scan(text)
+    (finding,) = report.findings
+    assert text[finding.start:finding.end] == "１２３４５６７"
+
+
+def test_scan_many_matches_scan_and_keeps_order() -> None:
+    scanner = make_scanner("always")
+    texts = [f"Post {i} number {i * 1111111}" for i in range(10)] + [""]
+    batched = list(scanner.scan_many(texts, batch_size=3))
+    single = [scanner.scan(t) for t in texts]
+    assert [r.findings for r in batched] == [r.findings for r in single]
+
+
+def test_bad_scan_many_arguments() -> None:
+    with pytest.raises(ValueError, match="n_process"):
+        list(make_scanner().scan_many(["x"], n_process=0))
+
+
+def test_report_and_finding_reprs_hold_no_text() -> None:
+    secret = "Alice 987654321"
+    report = make_scanner("always").scan(secret)
+    assert report.findings
+    for shown in (repr(report), str(report), repr(report.findings), str(report.to_dict())):
+        assert "987654321" not in shown and "Alice" not in shown
+
+
+def test_fingerprint_is_salted_and_stable() -> None:
+    a = make_scanner().scan("x 1234567").findings[0].fingerprint
+    b = make_scanner().scan("y 1234567").findings[0].fingerprint
+    c = make_scanner(fingerprint_salt="other").scan("x 1234567").findings[0].fingerprint
+    assert a == b != c
+    assert len(a) == 16
+
+
+def _slow_rule_detector() -> RuleDetector:
+    family = parse_family(
+        {
+            "family": "slow",
+            "rules": [{
+                "id": "slow.catastrophic",
+                "type": "SLOW",
+                "regex": r"(a|aa)+$",
+                "confidence": 0.9,
+                "examples": {"match": ["aa"], "no_match": ["b"]},
+            }],
+        },
+        "slow.toml",
+    )
+    return RuleDetector(family, timeout=0.05)
+
+
+def test_a_rule_that_times_out_is_skipped_with_a_warning_naming_the_rule(caplog: pytest.LogCaptureFixture) -> None:
+    scanner = make_scanner(extra=[_slow_rule_detector()], regex_timeout=0.05)
+    text = "a" * 40 + "! 1234567"
+    with caplog.at_level(logging.WARNING, logger="scanner"):
+        report = scanner.scan(text)
+    assert [f.type for f in report.findings] == ["DIGITS"]  # the rest of the scan went on
+    assert report.warnings and "slow.catastrophic" in report.warnings[0]
+    assert "aaaa" not in caplog.text and "slow.catastrophic" in caplog.text
+
+
+def test_one_megabyte_post_is_scanned() -> None:
+    text = ("lorem ipsum 1234567 dolor " * 40_000)[:1_000_000]
+    report = make_scanner("never").scan(text)
+    assert len(report.findings) == text.count("1234567")
+
+
+def test_no_network_while_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    scanner = Scanner(ScannerConfig(ner="always"))
+    report = scanner.scan("Call John Smith at +1 217 555 0143 or mail john@example.com")
+    assert isinstance(report, Report)
