@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import ScannerConfig
 from .detectors.base import Detector, ScanInput
+from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .normalize import NormalizedText, normalize
 from .refine import resolve_overlaps, score
@@ -66,7 +67,7 @@ class Scanner:
 
     def scan(self, text: str) -> Report:
         """Scan one post."""
-        pending = self._cheap_phase(_check_text(text))
+        pending = self._cheap_phase(self._check_text(text))
         doc = self.nlp(pending.norm.text) if pending.needs_doc else None
         return self._finish(pending, doc)
 
@@ -95,13 +96,20 @@ class Scanner:
     # -- phases -----------------------------------------------------------------------
 
     def _scan_batch(self, texts: Sequence[str]) -> list[Report]:
-        pendings = [self._cheap_phase(_check_text(t, "texts[]")) for t in texts]
+        pendings = [self._cheap_phase(self._check_text(t, "texts[]")) for t in texts]
         wanting = [p for p in pendings if p.needs_doc]
         docs: dict[int, Doc] = {}
         if wanting:
             for p, doc in zip(wanting, self.nlp.pipe(p.norm.text for p in wanting), strict=True):
                 docs[id(p)] = doc
         return [self._finish(p, docs.get(id(p))) for p in pendings]
+
+    def _check_text(self, text: object, name: str = "text") -> str:
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be str, not {type(text).__name__}")
+        if len(text) > self.config.max_text_chars:
+            raise InputError(f"{name} has {len(text)} characters, over max_text_chars={self.config.max_text_chars}")
+        return text
 
     def _cheap_phase(self, text: str) -> _Pending:
         norm = normalize(text)
@@ -160,12 +168,6 @@ class Scanner:
             preview=hit.preview,
             attributes=hit.attributes,
         )
-
-
-def _check_text(text: object, name: str = "text") -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"{name} must be str, not {type(text).__name__}")
-    return text
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

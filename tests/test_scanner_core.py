@@ -168,3 +168,10 @@ def test_no_network_while_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
     scanner = Scanner(ScannerConfig(ner="always"))
     report = scanner.scan("Call John Smith at +1 217 555 0143 or mail john@example.com")
     assert isinstance(report, Report)
+
+
+def test_text_over_the_limit_is_an_input_error() -> None:
+    from scanner import InputError
+
+    with pytest.raises(InputError, match="max_text_chars=10"):
+        make_scanner(max_text_chars=10).scan("x" * 11)
