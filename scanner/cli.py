@@ -197,7 +197,8 @@ def _print_table(out: IO[str], item: dict[str, Any], text: str | None) -> None:
         out.write(f"    ! {reason['rule']}: {reason['explanation']}\n")
     for f in findings:
         sub = f"/{f['subtype']}" if f.get("subtype") else ""
-        out.write(f"    {f['type'] + sub:<28} {f['start']:>5}-{f['end']:<5} {f['confidence']:.2f}  {f['rule'] or f['detector']}\n")
+        source = f["rule"] or f["detector"]
+        out.write(f"    {f['type'] + sub:<28} {f['start']:>5}-{f['end']:<5} {f['confidence']:.2f}  {source}\n")
     if text is not None and item.get("redacted_text") is not None:
         out.write(f"    redacted: {item['redacted_text']}\n")
 
@@ -256,8 +257,10 @@ def _cmd_detectors(args: argparse.Namespace) -> int:
     config = _config(args)
     scanner = Scanner(config)
     enabled = {d.id for d in scanner.detectors}
-    rows = [{"id": r.id, "types": sorted(r.types), "enabled": r.id in enabled, "origin": r.origin}
-            for r in scanner.registry]
+    rows: list[dict[str, Any]] = [
+        {"id": r.id, "types": sorted(r.types), "enabled": r.id in enabled, "origin": r.origin}
+        for r in scanner.registry
+    ]
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -89,7 +89,7 @@ def _parse_text(line: str, number: int, source: str) -> Record:
 def _parse_jsonl(line: str, number: int, source: str) -> Record:
     try:
         obj = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return Record(number, number, source, error=f"not valid JSON ({exc.msg} at column {exc.colno})")
     if not isinstance(obj, dict):
         return Record(number, number, source, error="a JSONL record must be an object with a 'text' field")

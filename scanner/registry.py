@@ -9,13 +9,13 @@ at registration time. Selecting an unknown id fails with the list of known ids.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .config import ScannerConfig
 from .detectors.base import DETECTOR_ID, Detector
 from .errors import ConfigError, UnknownDetectorError
-from .rules import RuleDetector, load_families
+from .rules import RuleDetector, RuleFamily, load_families
 
 ENTRY_POINT_GROUP = "scanner.detectors"
 
@@ -59,8 +59,8 @@ class DetectorRegistry:
     def ids(self) -> list[str]:
         return sorted(self._entries)
 
-    def __iter__(self) -> Iterable[Registration]:  # type: ignore[override]
-        return iter(self._entries[i] for i in self.ids())
+    def __iter__(self) -> Iterator[Registration]:
+        return iter([self._entries[i] for i in self.ids()])
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -97,18 +97,21 @@ def _plugin_classes() -> list[tuple[str, object]]:
     return found
 
 
+def _rule_factory(family: RuleFamily) -> DetectorFactory:
+    def factory(config: ScannerConfig) -> Detector:
+        return RuleDetector(family, timeout=config.regex_timeout)
+
+    return factory
+
+
 def build_registry(config: ScannerConfig, *, plugins: bool = True) -> DetectorRegistry:
     """Built-in detectors, the rule families under ``config.patterns_dir/rules`` and plugins."""
     registry = DetectorRegistry()
     for cls in _builtin_classes():
         registry.register_class(cls)
     for family in load_families(config.patterns_dir / "rules"):
-        registry.register(
-            family.detector_id,
-            {r.type for r in family.rules},
-            lambda cfg, fam=family: RuleDetector(fam, timeout=cfg.regex_timeout),
-            f"rules:{family.source}",
-        )
+        registry.register(family.detector_id, {r.type for r in family.rules}, _rule_factory(family),
+                          f"rules:{family.source}")
     if plugins:
         for name, obj in _plugin_classes():
             registry.register_class(obj, f"plugin:{name}")  # type: ignore[arg-type]

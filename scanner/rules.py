@@ -41,14 +41,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import regex
 
+from . import credential_checks  # noqa: F401  (registers credential checks by name)
 from .detectors.base import Detector, ScanInput
 from .errors import PatternError
 from .findings import AttrValue, Hit, mask
-from . import credential_checks  # noqa: F401  (registers credential checks by name)
 from .validators import FILTERS, VALIDATORS
 
 FLAG_NAMES: Mapping[str, int] = {
@@ -244,7 +244,8 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     if not isinstance(preview, bool):
         problems.append(f"{where}: 'preview' must be true or false")
     attributes = raw.get("attributes", {})
-    if not isinstance(attributes, dict) or not all(isinstance(v, str | int | float | bool) for v in attributes.values()):
+    scalar = str | int | float | bool
+    if not isinstance(attributes, dict) or not all(isinstance(v, scalar) for v in attributes.values()):
         problems.append(f"{where}: 'attributes' must be a table of scalars")
     subtype = raw.get("subtype")
     if subtype is not None and not isinstance(subtype, str):
@@ -337,23 +338,13 @@ def load_families(directory: Path) -> list[RuleFamily]:
 class RuleDetector(Detector):
     """A detector running one family of regex rules, keyword-prefiltered."""
 
-    needs_doc: ClassVar[bool] = False
-
     def __init__(self, family: RuleFamily, timeout: float = 1.0) -> None:
+        # Rule detectors are built from data, so their id and types are per instance.
+        self.id = family.detector_id
+        self.types = frozenset(r.type for r in family.rules)
         self.family = family
         self.rules = family.rules
-        self.instance_id = family.detector_id
-        self.instance_types = frozenset(r.type for r in family.rules)
         self.timeout = timeout
-
-    # Rule detectors are built from data, so their id and types are per instance.
-    @property  # type: ignore[override]
-    def id(self) -> str:  # pyright: ignore
-        return self.instance_id
-
-    @property  # type: ignore[override]
-    def types(self) -> frozenset[str]:  # pyright: ignore
-        return self.instance_types
 
     def may_fire(self, text: str) -> bool:
         lowered = text.lower()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Iterable
-from typing import ClassVar
 
 import pytest
 
@@ -11,8 +11,8 @@ from scanner.registry import DetectorRegistry, build_registry
 
 
 class Demo(Detector):
-    id: ClassVar[str] = "demo.word/v1"
-    types: ClassVar[frozenset[str]] = frozenset({"DEMO"})
+    id = "demo.word/v1"
+    types = frozenset({"DEMO"})
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         return ()
@@ -74,9 +74,7 @@ def test_entry_point_plugins_are_registered(monkeypatch: pytest.MonkeyPatch) -> 
         def load(self) -> type[Detector]:
             return Demo
 
-    import scanner.registry as reg
-
-    monkeypatch.setattr(reg.importlib.metadata, "entry_points", lambda group: [FakeEntryPoint()])
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [FakeEntryPoint()])
     registry = build_registry(ScannerConfig())
     assert "demo.word/v1" in registry.ids()
     assert registry.resolve("demo.word/v1").origin == "plugin:demo"
@@ -89,8 +87,6 @@ def test_broken_plugin_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
         def load(self) -> object:
             raise ImportError("boom")
 
-    import scanner.registry as reg
-
-    monkeypatch.setattr(reg.importlib.metadata, "entry_points", lambda group: [Broken()])
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [Broken()])
     with pytest.raises(ConfigError, match="broken"):
         build_registry(ScannerConfig())

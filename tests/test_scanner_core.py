@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -13,14 +13,14 @@ import regex
 from scanner import Detector, Report, ScanInput, Scanner, ScannerConfig
 from scanner.findings import Hit
 from scanner.registry import DetectorRegistry
-from scanner.rules import parse_family, RuleDetector
+from scanner.rules import RuleDetector, parse_family
 
 
 class Digits(Detector):
     """Flags runs of 6+ digits (stands in for any cheap detector)."""
 
-    id: ClassVar[str] = "test.digits/v1"
-    types: ClassVar[frozenset[str]] = frozenset({"DIGITS"})
+    id = "test.digits/v1"
+    types = frozenset({"DIGITS"})
     pattern = regex.compile(r"\d{6,}")
 
     def may_fire(self, text: str) -> bool:
@@ -34,9 +34,9 @@ class Digits(Detector):
 class Names(Detector):
     """Records whether it was given a doc, and flags capitalised words."""
 
-    id: ClassVar[str] = "test.names/v1"
-    types: ClassVar[frozenset[str]] = frozenset({"NAME"})
-    needs_doc: ClassVar[bool] = True
+    id = "test.names/v1"
+    types = frozenset({"NAME"})
+    needs_doc = True
     calls: ClassVar[int] = 0
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
@@ -45,12 +45,16 @@ class Names(Detector):
         return [Hit("NAME", t.idx, t.idx + len(t), 0.8) for t in data.doc if t.text.istitle()]
 
 
+def _constant(detector: Detector) -> Callable[[ScannerConfig], Detector]:
+    return lambda config: detector
+
+
 def make_scanner(ner: str = "auto", extra: list[Any] | None = None, **config: Any) -> Scanner:
     registry = DetectorRegistry()
     registry.register_class(Digits)
     registry.register_class(Names)
     for item in extra or []:
-        registry.register(item.family.detector_id, item.types, lambda cfg, d=item: d, "test")
+        registry.register(item.family.detector_id, item.types, _constant(item), "test")
     scanner = Scanner(ScannerConfig(ner=ner, **config), registry=registry)  # type: ignore[arg-type]
     import spacy
 

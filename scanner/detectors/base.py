@@ -15,7 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -46,7 +46,9 @@ class ScanInput:
     timeout: float = 1.0
     warnings: list[str] = field(default_factory=list)
 
-    def finditer(self, pattern: regex.Pattern[str], rule_id: str, text: str | None = None) -> Iterator[regex.Match[str]]:
+    def finditer(
+        self, pattern: regex.Pattern[str], rule_id: str, text: str | None = None
+    ) -> Iterator[regex.Match[str]]:
         """All matches of a compiled ``regex`` pattern, under the configured time limit.
 
         A pattern that times out is skipped with a warning naming the rule (never the text).
@@ -64,9 +66,9 @@ class ScanInput:
 class Detector(ABC):
     """Base class of every detector plugin."""
 
-    id: ClassVar[str]
-    types: ClassVar[frozenset[str]]
-    needs_doc: ClassVar[bool] = False
+    id: str  # stable and versioned, e.g. "pii.phone/v1"; set on the class (or per instance)
+    types: frozenset[str]
+    needs_doc: bool = False
 
     def __init__(self, config: ScannerConfig) -> None:
         self.config = config
