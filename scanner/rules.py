@@ -35,6 +35,7 @@ A malformed file raises :class:`~scanner.errors.PatternError` listing every prob
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from collections import Counter
@@ -142,6 +143,12 @@ class RuleFamily:
     @property
     def detector_id(self) -> str:
         return f"rules.{self.family}/v{self.version}"
+
+
+@functools.lru_cache(maxsize=8)
+def lower(text: str) -> str:
+    """``text.lower()``, computed once per post for all rule families' keyword checks."""
+    return text.lower()
 
 
 def shannon_entropy(value: str) -> float:
@@ -347,11 +354,11 @@ class RuleDetector(Detector):
         self.timeout = timeout
 
     def may_fire(self, text: str) -> bool:
-        lowered = text.lower()
+        lowered = lower(text)
         return any(r.may_fire(lowered) for r in self.rules)
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
-        lowered = data.text.lower()
+        lowered = lower(data.text)
         for rule in self.rules:
             if rule.may_fire(lowered):
                 yield from rule.hits(data)
