@@ -24,6 +24,7 @@ validators         no        names in ``scanner.validators.VALIDATORS``; all mus
 filters            no        names in ``scanner.validators.FILTERS``; any that fires drops the hit
 entropy_min        no        Shannon entropy floor (bits per char) of the value
 preview            no        keep a masked preview of the value (secrets); default false
+annotator          no        name in ``scanner.validators.ANNOTATORS``: per-value attributes
 attributes         no        table of constant attributes copied onto each finding
 examples.match     yes       texts the rule must flag: a string, or ``{text=..., value=...}``
                              where ``value`` is the exact substring the finding must cover
@@ -50,7 +51,7 @@ from . import credential_checks  # noqa: F401  (registers credential checks by n
 from .detectors.base import Detector, ScanInput
 from .errors import PatternError
 from .findings import AttrValue, Hit, mask
-from .validators import FILTERS, VALIDATORS
+from .validators import ANNOTATORS, FILTERS, VALIDATORS
 
 FLAG_NAMES: Mapping[str, int] = {
     "IGNORECASE": regex.IGNORECASE,
@@ -64,7 +65,7 @@ FLAG_NAMES: Mapping[str, int] = {
 _KNOWN_KEYS = {
     "id", "type", "subtype", "regex", "flags", "group", "confidence", "keywords", "context",
     "negative_context", "requires_context", "context_window", "validators", "filters",
-    "entropy_min", "preview", "attributes", "examples",
+    "entropy_min", "preview", "attributes", "annotator", "examples",
 }
 
 
@@ -94,6 +95,7 @@ class Rule:
     entropy_min: float = 0.0
     preview: bool = False
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
+    annotator: str | None = None
     matches: tuple[Example, ...] = field(default=(), repr=False)
     no_matches: tuple[Example, ...] = field(default=(), repr=False)
 
@@ -128,7 +130,8 @@ class Rule:
                 requires_context=self.requires_context,
                 context_window=self.context_window,
                 preview=mask(value) if self.preview else None,
-                attributes=self.attributes,
+                attributes={**self.attributes, **ANNOTATORS[self.annotator](value)} if self.annotator
+                else self.attributes,
             )
 
 
@@ -254,6 +257,9 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     scalar = str | int | float | bool
     if not isinstance(attributes, dict) or not all(isinstance(v, scalar) for v in attributes.values()):
         problems.append(f"{where}: 'attributes' must be a table of scalars")
+    annotator = raw.get("annotator")
+    if annotator is not None and annotator not in ANNOTATORS:
+        problems.append(f"{where}: unknown annotator {annotator!r} (known: {', '.join(sorted(ANNOTATORS))})")
     subtype = raw.get("subtype")
     if subtype is not None and not isinstance(subtype, str):
         problems.append(f"{where}: 'subtype' must be a string")
@@ -286,6 +292,7 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         entropy_min=float(entropy_min),
         preview=preview,
         attributes=dict(attributes),
+        annotator=annotator,
         matches=matches,
         no_matches=no_matches,
     )
