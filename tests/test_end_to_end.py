@@ -6,6 +6,8 @@ import pytest
 
 from scanner import Scanner
 
+GH_TOKEN = "ghp_R4nd0mT0k3nV4lu3Xq8Zp2Lm7Nc5Bv1Kj9Hs"  # made up, right shape
+
 POSITIVES = [
     ("PHONE_NUMBER", "new number, call me at (217) 555-0143", "(217) 555-0143"),
     ("PHONE_NUMBER", "ring me on +44 20 7946 0958 tonight", "+44 20 7946 0958"),
@@ -20,7 +22,7 @@ POSITIVES = [
     ("IP_ADDRESS", "his home ip is 81.2.69.160 lol", "81.2.69.160"),
     ("CRYPTO_WALLET", "tips: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
     ("DATE_OF_BIRTH", "DOB: 03/14/1987, ask him", "03/14/1987"),
-    ("CREDENTIAL", "export GITHUB_TOKEN=ghp_R4nd0mT0k3nV4lu3Xq8Zp2Lm7Nc5Bv1Kj9Hs", "ghp_R4nd0mT0k3nV4lu3Xq8Zp2Lm7Nc5Bv1Kj9Hs"),
+    ("CREDENTIAL", f"export GITHUB_TOKEN={GH_TOKEN}", GH_TOKEN),
 ]
 
 NEGATIVES = [
