@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("scanner")
 
 DEFAULT_BATCH_SIZE = 64
+NER_CHUNK_CHARS = 100_000
 
 
 @dataclass
@@ -68,8 +70,9 @@ class Scanner:
     def scan(self, text: str) -> Report:
         """Scan one post."""
         pending = self._cheap_phase(self._check_text(text))
-        doc = self.nlp(pending.norm.text) if pending.needs_doc else None
-        return self._finish(pending, doc)
+        chunks = ner_chunks(pending.norm.text) if pending.needs_doc else []
+        docs = [(offset, self.nlp(chunk)) for offset, chunk in chunks]
+        return self._finish(pending, docs)
 
     def scan_many(
         self, texts: Iterable[str], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
@@ -97,12 +100,13 @@ class Scanner:
 
     def _scan_batch(self, texts: Sequence[str]) -> list[Report]:
         pendings = [self._cheap_phase(self._check_text(t, "texts[]")) for t in texts]
-        wanting = [p for p in pendings if p.needs_doc]
-        docs: dict[int, Doc] = {}
-        if wanting:
-            for p, doc in zip(wanting, self.nlp.pipe(p.norm.text for p in wanting), strict=True):
-                docs[id(p)] = doc
-        return [self._finish(p, docs.get(id(p))) for p in pendings]
+        jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
+                for offset, chunk in ner_chunks(p.norm.text)]
+        docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]
+        if jobs:
+            for (i, offset, _chunk), doc in zip(jobs, self.nlp.pipe(chunk for _, _, chunk in jobs), strict=True):
+                docs[i].append((offset, doc))
+        return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
     def _check_text(self, text: object, name: str = "text") -> str:
         if not isinstance(text, str):
@@ -136,15 +140,15 @@ class Scanner:
     def _intent_cue(self, text: str) -> bool:
         return False
 
-    def _finish(self, pending: _Pending, doc: Doc | None) -> Report:
+    def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
         norm = pending.norm
         hits = pending.hits
-        if doc is not None:
-            data = ScanInput(norm.text, doc=doc, nlp=self._nlp, timeout=self.config.regex_timeout,
+        for offset, doc in docs:
+            data = ScanInput(doc.text, doc=doc, nlp=self._nlp, timeout=self.config.regex_timeout,
                              warnings=pending.warnings)
             for detector in self._doc_detectors:
-                if detector.may_fire(norm.text):
-                    hits.extend((detector.id, h) for h in detector.detect(data))
+                if detector.may_fire(doc.text):
+                    hits.extend((detector.id, _shift(h, offset)) for h in detector.detect(data))
         findings = [f for f in (self._to_finding(norm, det, h) for det, h in hits) if f is not None]
         return Report(text=norm.original, findings=tuple(resolve_overlaps(findings)),
                       warnings=tuple(pending.warnings))
@@ -168,6 +172,30 @@ class Scanner:
             preview=hit.preview,
             attributes=hit.attributes,
         )
+
+
+def ner_chunks(text: str, size: int = NER_CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Split ``text`` into (offset, chunk) pieces of at most ``size`` characters for spaCy.
+
+    Cuts fall on the last line break (else white space) before the limit, so that long
+    texts are processed in linear time and within spaCy's ``max_length``.
+    """
+    chunks = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = window.rfind("\n")
+        if cut < size // 2:
+            cut = max(window.rfind(" "), cut)
+        end = start + (cut + 1 if cut > 0 else size)
+        chunks.append((start, text[start:end]))
+        start = end
+    chunks.append((start, text[start:]))
+    return chunks
+
+
+def _shift(hit: Hit, offset: int) -> Hit:
+    return dataclasses.replace(hit, start=hit.start + offset, end=hit.end + offset) if offset else hit
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -179,3 +179,26 @@ def test_text_over_the_limit_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match="max_text_chars=10"):
         make_scanner(max_text_chars=10).scan("x" * 11)
+
+
+def test_long_texts_are_cut_into_chunks_for_ner() -> None:
+    from scanner.scanner import ner_chunks
+
+    text = ("word " * 30 + "\n") * 100
+    chunks = ner_chunks(text, size=1000)
+    assert "".join(c for _, c in chunks) == text
+    assert all(len(c) <= 1000 for _, c in chunks)
+    assert all(text[o:o + len(c)] == c for o, c in chunks)
+    assert all(c.endswith("\n") for _, c in chunks[:-1])
+    assert ner_chunks("short") == [(0, "short")]
+    assert "".join(c for _, c in ner_chunks("x" * 2500, size=1000)) == "x" * 2500
+
+
+def test_names_found_across_chunks_keep_original_offsets() -> None:
+    import scanner.scanner as module
+
+    text = "Alice 1234567 " + "filler " * 20_000 + " Bob 7654321"
+    report = make_scanner("always").scan(text)
+    names = [text[f.start:f.end] for f in report.findings if f.type == "NAME"]
+    assert names == ["Alice", "Bob"]
+    assert len(text) > module.NER_CHUNK_CHARS
