@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .config import ScannerConfig
 from .detectors.base import DETECTOR_ID, Detector
 from .errors import ConfigError, UnknownDetectorError
-from .rules import RuleDetector, RuleFamily, load_families
+from .rules import KeywordIndex, RuleDetector, RuleFamily, load_families
 
 ENTRY_POINT_GROUP = "scanner.detectors"
 
@@ -97,9 +97,9 @@ def _plugin_classes() -> list[tuple[str, object]]:
     return found
 
 
-def _rule_factory(family: RuleFamily) -> DetectorFactory:
+def _rule_factory(family: RuleFamily, index: KeywordIndex) -> DetectorFactory:
     def factory(config: ScannerConfig) -> Detector:
-        return RuleDetector(family, timeout=config.regex_timeout)
+        return RuleDetector(family, timeout=config.regex_timeout, keyword_index=index)
 
     return factory
 
@@ -109,8 +109,10 @@ def build_registry(config: ScannerConfig, *, plugins: bool = True) -> DetectorRe
     registry = DetectorRegistry()
     for cls in _builtin_classes():
         registry.register_class(cls)
-    for family in load_families(config.patterns_dir / "rules"):
-        registry.register(family.detector_id, {r.type for r in family.rules}, _rule_factory(family),
+    families = load_families(config.patterns_dir / "rules")
+    index = KeywordIndex(k for family in families for rule in family.rules for k in rule.keywords)
+    for family in families:
+        registry.register(family.detector_id, {r.type for r in family.rules}, _rule_factory(family, index),
                           f"rules:{family.source}")
     if plugins:
         for name, obj in _plugin_classes():

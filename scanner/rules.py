@@ -15,7 +15,10 @@ flags              no        flag names: IGNORECASE, MULTILINE, DOTALL, VERBOSE,
 group              no        named group whose span is the finding (default: whole match)
 confidence         yes       base confidence, 0..1
 keywords           no        lower-case substrings; the rule runs only if the lower-cased
-                             text contains one (empty: always runs). Cheap pre-check.
+                             text contains one (empty: always runs). Cheap pre-check. A rule
+                             with ``requires_context`` and no keywords gets the first word
+                             of each context phrase as keywords.
+min_digits         no        the rule runs only if the text has at least this many digits
 context            no        words/phrases near the hit that raise confidence
 negative_context   no        words/phrases near the hit that lower confidence
 requires_context   no        drop the hit unless a ``context`` word is near (default false)
@@ -45,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import regex
 
 from . import credential_checks  # noqa: F401  (registers credential checks by name)
@@ -65,7 +69,7 @@ FLAG_NAMES: Mapping[str, int] = {
 _KNOWN_KEYS = {
     "id", "type", "subtype", "regex", "flags", "group", "confidence", "keywords", "context",
     "negative_context", "requires_context", "context_window", "validators", "filters",
-    "entropy_min", "preview", "attributes", "annotator", "examples",
+    "entropy_min", "preview", "attributes", "annotator", "min_digits", "examples",
 }
 
 
@@ -75,7 +79,7 @@ class Example:
     value: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One compiled regex rule."""
 
@@ -85,7 +89,8 @@ class Rule:
     confidence: float
     subtype: str | None = None
     group: str | None = None
-    keywords: tuple[str, ...] = ()
+    keywords: frozenset[str] = frozenset()
+    min_digits: int = 0
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     requires_context: bool = False
@@ -99,8 +104,9 @@ class Rule:
     matches: tuple[Example, ...] = field(default=(), repr=False)
     no_matches: tuple[Example, ...] = field(default=(), repr=False)
 
-    def may_fire(self, lowered: str) -> bool:
-        return not self.keywords or any(k in lowered for k in self.keywords)
+    def may_fire(self, present: frozenset[str], digits: int) -> bool:
+        """Whether the rule can match a text with these keywords present and this many digits."""
+        return digits >= self.min_digits and (not self.keywords or not self.keywords.isdisjoint(present))
 
     def accepts(self, value: str) -> bool:
         """Validators, filters and entropy floor for a matched value."""
@@ -152,6 +158,17 @@ class RuleFamily:
 def lower(text: str) -> str:
     """``text.lower()``, computed once per post for all rule families' keyword checks."""
     return text.lower()
+
+
+@functools.lru_cache(maxsize=8)
+def count_digits(text: str) -> int:
+    """The number of ASCII digits in ``text`` (once per post)."""
+    return sum(text.count(d) for d in "0123456789")
+
+
+def _context_words(phrase: str) -> list[str]:
+    words: list[str] = regex.findall(r"[\w'’]+", phrase.lower())
+    return words
 
 
 def shannon_entropy(value: str) -> float:
@@ -244,6 +261,11 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         problems.append(f"{where}: 'requires_context' must be true or false")
     if requires_context and not context:
         problems.append(f"{where}: 'requires_context' needs a 'context' list")
+    min_digits = raw.get("min_digits", 0)
+    if not isinstance(min_digits, int) or isinstance(min_digits, bool) or min_digits < 0:
+        problems.append(f"{where}: 'min_digits' must be a non-negative integer")
+    if requires_context and not keywords:
+        keywords = tuple(sorted({words[0] for words in (_context_words(c) for c in context) if words}))
     window = raw.get("context_window", 6)
     if not isinstance(window, int) or not 1 <= window <= 50:
         problems.append(f"{where}: 'context_window' must be an integer in 1..50")
@@ -282,7 +304,8 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         confidence=float(conf),  # type: ignore[arg-type]
         subtype=subtype,
         group=group,
-        keywords=keywords,
+        keywords=frozenset(keywords),
+        min_digits=min_digits,
         context=context,
         negative_context=negative,
         requires_context=requires_context,
@@ -349,26 +372,64 @@ def load_families(directory: Path) -> list[RuleFamily]:
     return families
 
 
+class KeywordIndex:
+    """The keywords of many rule families, found in one Aho-Corasick pass per text and
+    shared by the families (gitleaks' pre-check)."""
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        self.keywords = tuple(sorted(set(keywords)))
+        self._automaton = ahocorasick.Automaton()
+        for keyword in self.keywords:
+            self._automaton.add_word(keyword, keyword)
+        if self.keywords:
+            self._automaton.make_automaton()
+        self._memo: tuple[str, frozenset[str]] = ("", frozenset())
+
+    def present(self, text: str) -> frozenset[str]:
+        """The keywords that occur in the lower-cased ``text`` (memoised for the last text)."""
+        if self._memo[0] is not text:
+            found = frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
+            self._memo = (text, found)
+        return self._memo[1]
+
+
 class RuleDetector(Detector):
     """A detector running one family of regex rules, keyword-prefiltered."""
 
-    def __init__(self, family: RuleFamily, timeout: float = 1.0) -> None:
+    def __init__(self, family: RuleFamily, timeout: float = 1.0, keyword_index: KeywordIndex | None = None) -> None:
         # Rule detectors are built from data, so their id and types are per instance.
         self.id = family.detector_id
         self.types = frozenset(r.type for r in family.rules)
         self.family = family
         self.rules = family.rules
         self.timeout = timeout
+        self._unkeyed = tuple(r for r in family.rules if not r.keywords)
+        self._by_keyword: dict[str, list[Rule]] = {}
+        for rule in family.rules:
+            for keyword in rule.keywords:
+                self._by_keyword.setdefault(keyword, []).append(rule)
+        self.keyword_index = keyword_index if keyword_index is not None else KeywordIndex(self._by_keyword)
+        self._memo: tuple[str, list[Rule]] = ("", [])
+
+    def _runnable(self, text: str) -> list[Rule]:
+        """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
+        if self._memo[0] is text:
+            return self._memo[1]
+        digits = count_digits(text)
+        candidates = list(self._unkeyed)
+        if self._by_keyword:
+            for keyword in self.keyword_index.present(text):
+                candidates.extend(self._by_keyword.get(keyword, ()))
+        runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
+        self._memo = (text, runnable)
+        return runnable
 
     def may_fire(self, text: str) -> bool:
-        lowered = lower(text)
-        return any(r.may_fire(lowered) for r in self.rules)
+        return bool(self._runnable(text))
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
-        lowered = lower(data.text)
-        for rule in self.rules:
-            if rule.may_fire(lowered):
-                yield from rule.hits(data)
+        for rule in self._runnable(data.text):
+            yield from rule.hits(data)
 
     def describe(self) -> dict[str, Any]:
         out = super().describe()
