@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import itertools
 import json
 import string
 
@@ -39,16 +40,28 @@ PASSWORD_TALK = frozenset({
 })
 
 _TEMPLATE = regex.compile(
-    r"""\$\{[^}]*\}|\$\([^)]*\)|\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|^\$[A-Za-z_][\w.]*$|^%[\w.]+%$
-    |^\{[\w .-]*\}$|^<[^<>]*>$|^\[[^\[\]]*\]$|^\$\w+\$$""",
-    regex.VERBOSE,
+    r"""(?x)^(?:
+        \$\{[^{}]{1,80}\}            # ${VAR}, ${{ secrets.X }}
+      | \$\{\{[^{}]{1,80}\}\}
+      | \$\([^()]{1,80}\)            # $(command)
+      | \{\{[^{}]{1,80}\}\}         # {{ var }}
+      | \{%[^%]{1,80}%\}
+      | <%[^%]{1,80}%>
+      | \$[A-Za-z_][\w.$]{0,60}       # $VAR, $var.field
+      | %[\w.]{1,60}%                  # %VAR%
+      | \{[\w .-]{0,60}\}            # {SumoAccessKey}, {3}
+      | <[^<>]{1,80}>                   # <token>, <YOUR_ACCOUNT_KEY>
+      | \[[^\[\]]{1,80}\]           # [Shared Access key goes here]
+      | \$\w{1,60}\$
+      | &lt;.{1,80}&gt;               # an HTML-escaped <placeholder>
+    )$""",
 )
-_MASKED = regex.compile(r"(?i)x{4,}|\*{3,}|\.{3,}|•{3,}|#{4,}|_{5,}")
+_MASKED = regex.compile(r"(?i)x{4,}|\*{3,}|\.{3,}|\.{2}$|•{3,}|#{4,}")
 _INSTRUCTION = regex.compile(
     r"""(?ix)
     (?:^|[\W_])(?:your|my|insert|enter|put|replace|paste|add)[\W_]+\w*?(?:[\W_]+\w+){0,4}?[\W_]+here(?:$|[\W_])
     |_here$|^here$|(?:^|[\W_])(?:redacted|placeholder|changeme_?later|todo|tbd|fixme|dummy|not[\W_]?set)(?:$|[\W_])
-    |example|^(?:none|null|nil|undefined|true|false|empty|secret|password|passwd|token|string|value|apikey|api_key)$
+    |example|(?:^|[\W_])fake(?:$|[\W_])|^(?:none|null|nil|undefined|true|false|empty|token|string|value|apikey|api_key|test|password|passwd)$
     |^(?:test|fake|sample|demo|my|your)[\W_]?(?:key|token|secret|password|pass|pwd|apikey)s?$
     |fake[\W_]?(?:key|token|secret|password)
     """,
@@ -60,8 +73,15 @@ _CODE_REFERENCE = regex.compile(
     |^[A-Za-z_][\w.]*\[.*\]$                              # an index: request.form["password"]
     |^%[sd]$|^\?$|^:[a-z_]+$                              # printf / SQL parameters
     |^(?:[A-Z][A-Z0-9]*_)+[A-Z0-9]+$                      # an ENV_VAR_NAME
-    |^(?:/|\./|\.\./|~/)[\w./-]+$|^[\w-]+\.(?:pem|key|p12|pfx|crt|cer|json|ya?ml|txt|env|cfg|conf|ini)$
-    |^(?:https?|ftp)://                                   # a plain URL
+    |^(?:/|\./|\.\./|~/)\S+$|^[\w-]+\.(?:pem|key|p12|pfx|crt|cer|json|ya?ml|txt|env|cfg|conf|ini)$
+    |^[\w.-]+(?:/[\w.#:-]+){2,}$                          # a route or path: cms/sites/passwords#edit
+    |^(?:https?|ftp)://|^arn:                             # a plain URL, an AWS resource name
+    |^\s*\+|[(+]\s*$|^\(                                  # a concatenation or cast fragment: "+ getPassword() +"
+    |^(?:\$\{|\$\(|\{\{|\#\{|%\(|<%|`)                         # an interpolation or command substitution
+    |^\\?\$[A-Za-z_]\w*(?:$|[^\w$])                        # $VAR followed by code: $VAR/path, $_POST[
+    |^ENC\[|^\{cipher\}                                   # an encrypted-config marker (sops, spring)
+    |^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$                          # an e-mail address
+    |[-_.:]v?\d+\.\d+(?:\.\d+)?$                              # ends in a version number: jjwt-jackson-0.11.2
     """,
 )
 _UUID = regex.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -88,7 +108,7 @@ def english_words() -> frozenset[str]:
 
 
 def _alnum(value: str) -> str:
-    return _ALNUM.sub("", value)
+    return str(_ALNUM.sub("", value))
 
 
 # -- false-positive filters --------------------------------------------------------
@@ -118,23 +138,85 @@ def is_placeholder(value: str) -> bool:
     return is_template_reference(value) or is_masked(value) or is_instruction_text(value)
 
 
+_PREFIX = regex.compile(r"^(?:[A-Za-z0-9]{1,12}[_.~-]){1,3}")
+
+
+def _body(value: str) -> str:
+    """The value without a provider-style prefix (``ghp_``, ``sk-ant-api03-``) when enough is left."""
+    match = _PREFIX.match(value)
+    rest = value[match.end():] if match else value
+    return rest if len(rest) >= 12 else value
+
+
+def _longest_run(part: str) -> int:
+    """Length of the longest stretch of ``part`` that follows one of the sequences."""
+    best = 0
+    for seq in _SEQUENCES:
+        doubled = seq * 3
+        i = 0
+        while i < len(part):
+            j = i + 1
+            while j <= len(part) and part[i:j] in doubled:
+                j += 1
+            best = max(best, j - 1 - i)
+            i = max(j - 1, i + 1)
+    return best
+
+
+def _sequential_coverage(part: str) -> int:
+    """How many characters of ``part`` lie in sequential stretches of four or more."""
+    covered, i = 0, 0
+    while i < len(part):
+        j = i + 1
+        while j <= len(part) and any(part[i:j] in seq * 3 for seq in _SEQUENCES):
+            j += 1
+        length = j - 1 - i
+        if length >= 4:
+            covered += length
+            i = j - 1
+        else:
+            i += 1
+    return covered
+
+
 @false_positive_filter("sequential")
 def is_sequential_string(value: str) -> bool:
-    """The value's letters and digits are a run of a keyboard or alphabet sequence (``abcdef123``)."""
-    body = _alnum(value).upper()
-    return len(body) >= 4 and any(body in seq for seq in _SEQUENCES)
+    """Letters and digits running along a keyboard or alphabet sequence (``abcdefgh``, ``123456789``)
+    for the whole value or body, or for a stretch of ten or more covering half of it."""
+    for part in {_alnum(value).upper(), _alnum(_body(value)).upper()}:
+        if len(part) < 6:
+            continue
+        if any(part in seq * (len(part) // len(seq) + 2) for seq in _SEQUENCES):
+            return True
+        run = _longest_run(part)
+        if run >= 10 and run * 2 >= len(part):
+            return True
+        if _sequential_coverage(part) * 5 >= len(part) * 3:
+            return True
+        # two sequences interleaved: a1b2c3d4e5f6...
+        if len(part) >= 16 and any(_longest_run(half) * 5 >= len(half) * 4 for half in (part[::2], part[1::2])):
+            return True
+    return False
+
+
+def _repeats(body: str) -> bool:
+    if len(body) >= 3 and len(set(body.lower())) == 1:
+        return True
+    if len(body) < 6:
+        return False
+    if regex.fullmatch(r"(.{1,4}?)\1{2,}.{0,3}", body, flags=regex.IGNORECASE):
+        return True
+    lowered = body.lower()
+    if max(lowered.count(c) for c in set(lowered)) / len(body) >= 0.6:
+        return True
+    runs = 1 + sum(1 for a, b in itertools.pairwise(lowered) if a != b)
+    return len(body) >= 16 and runs * 5 <= len(body)
 
 
 @false_positive_filter("repeated")
 def is_repeated_string(value: str) -> bool:
     """A unit of at most four characters repeated (``aaaa``, ``abab``), or one character filling most of it."""
-    body = _alnum(value)
-    if len(body) < 6:
-        return False
-    if regex.fullmatch(r"(.{1,4}?)\1{2,}.{0,3}", body, flags=regex.IGNORECASE):
-        return True
-    top = max(body.lower().count(c) for c in set(body.lower()))
-    return top / len(body) >= 0.6
+    return _repeats(_alnum(value)) or _repeats(_alnum(_body(value)))
 
 
 @false_positive_filter("uuid")
@@ -150,7 +232,7 @@ def _word_parts(value: str) -> list[str]:
 @false_positive_filter("english_word")
 def is_english_words(value: str) -> bool:
     """The value is made of common English words only (``required``, ``too short``, ``NotSet``)."""
-    if any(c.isdigit() for c in value):
+    if any(not (c.isalpha() or c in " _-.',") for c in value):
         return False
     parts = _word_parts(value)
     words = english_words()
@@ -160,9 +242,13 @@ def is_english_words(value: str) -> bool:
 @false_positive_filter("password_phrase")
 def is_password_phrase(value: str) -> bool:
     """A phrase about passwords rather than a password: ``password is required``, ``forgot my password``."""
-    parts = _word_parts(value)
-    if len(parts) < 2 and not (parts and parts[0] in {"password", "passwords", "passwd", "pwd"}):
+    if any(c.isdigit() for c in value):
         return False
+    parts = _word_parts(value)
+    if len(parts) < 2:
+        return False
+    if any(p in {"password", "passwords", "passwd", "pwd"} for p in parts):
+        return True
     words = english_words()
     return any(p in PASSWORD_TALK for p in parts) and all(p in words or p in PASSWORD_TALK for p in parts)
 
@@ -171,6 +257,25 @@ def is_password_phrase(value: str) -> bool:
 def is_code_reference(value: str) -> bool:
     """A variable, call, environment-variable name, path or plain URL rather than a literal secret."""
     return _CODE_REFERENCE.search(value.strip("\"'`")) is not None
+
+
+FUNCTION_WORDS = frozenset({
+    "the", "a", "an", "is", "are", "was", "to", "of", "and", "or", "but", "in", "on", "for", "with", "you",
+    "your", "my", "i", "we", "it", "this", "that", "never", "not", "be", "have", "has", "do", "if", "so",
+})
+
+
+@false_positive_filter("prose_sentence")
+def is_prose_sentence(value: str) -> bool:
+    """A run of words that reads as a sentence (two or more function words), not a seed phrase."""
+    return sum(1 for w in value.lower().replace(",", " ").split() if w in FUNCTION_WORDS) >= 2
+
+
+@false_positive_filter("userinfo_placeholder")
+def is_userinfo_placeholder(value: str) -> bool:
+    """A URL's ``user:password`` part whose password is a template, a mask or empty."""
+    _, _, password = value.partition(":")
+    return not password or is_template_reference(password) or is_masked(password)
 
 
 # -- validators ----------------------------------------------------------------------
@@ -216,3 +321,20 @@ def is_password_like(value: str) -> bool:
 def has_digit(value: str) -> bool:
     """At least one digit (random tokens of 20+ characters nearly always have one)."""
     return any(c.isdigit() for c in value)
+
+
+@validator("letters_and_digits")
+def has_letters_and_digits(value: str) -> bool:
+    """Both a letter and a digit (``admin123``): what a password written without a separator needs."""
+    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
+
+
+@validator("b64_private_key")
+def is_b64_private_key(value: str) -> bool:
+    """Base64 text that decodes to a PEM private-key header."""
+    text = value.strip()
+    try:
+        decoded = base64.b64decode(text[: len(text) - len(text) % 4] or "", validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in decoded
