@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import phonenumbers
 import regex
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15  # E.164 maximum, extension excluded
+MAX_RUN_DIGITS = 64  # a longer run of digits and separators is a data dump, not a list of numbers
 
 CONFIDENCE_INTERNATIONAL = 0.75
 CONFIDENCE_FORMATTED = 0.6
@@ -68,6 +69,8 @@ _ISO_DATE = regex.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")
 _DATE = regex.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
 _IPV4 = regex.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
+_SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
+_EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
 
 
@@ -101,7 +104,7 @@ def _digits(s: str) -> str:
 
 def is_hard_negative(text: str, start: int, end: int) -> bool:
     """True when the span looks like a date, time, year range, price, IP, ISBN, card or order number."""
-    raw = text[start:end]
+    raw = _EXTENSION.sub("", text[start:end])
     digits = _digits(raw)
     before = text[max(0, start - 12):start]
     lead = before.rstrip()
@@ -110,6 +113,8 @@ def is_hard_negative(text: str, start: int, end: int) -> bool:
     if end < len(text) and text[end] == ":" and end + 1 < len(text) and text[end + 1].isdigit():
         return True  # a time of day follows: "2012-01-02 08:00"
     if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
+        return True
+    if _SPACED_SLASH_OR_DOT.search(raw):
         return True
     date = _DATE.match(raw)
     if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
@@ -135,8 +140,8 @@ def _is_phone_shaped(raw: str) -> bool:
 class PhoneDetector(Detector):
     """Phone numbers, international (``+CC``) anywhere and national for the configured regions."""
 
-    id: ClassVar[str] = "pii.phone/v1"
-    types: ClassVar[frozenset[str]] = frozenset({"PHONE_NUMBER"})
+    id = "pii.phone/v1"
+    types = frozenset({"PHONE_NUMBER"})
 
     def __init__(self, config: ScannerConfig) -> None:
         super().__init__(config)
@@ -154,7 +159,8 @@ class PhoneDetector(Detector):
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
         for run in data.finditer(_RUN, self.id):
-            if len(_DIGIT.findall(run.group())) < MIN_DIGITS:
+            n_digits = len(_DIGIT.findall(run.group()))
+            if n_digits < MIN_DIGITS or n_digits > MAX_RUN_DIGITS:
                 continue
             yield from self._window(text, run.start(), run.end())
 

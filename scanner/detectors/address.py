@@ -1,0 +1,575 @@
+"""STREET_ADDRESS: street-line anchors from a lexicon, extended over unit, city, state, postcode.
+
+How an address is found (word lists live in ``patterns/lexicons/address.toml``):
+
+1. *Street lines* (anchors), each one regex built from the lexicon:
+   ``<number> <name> <type>`` with an English street type ("742 Evergreen Terrace");
+   a type written before the name ("Rua Augusta 120", "ul. Grochowa 80");
+   a compound or separate type after the name ("Hauptstraße 5", "Erzsébet tér 19");
+   ``<number> <Name> <number>`` (continental order behind a house number, weak alone);
+   P.O. boxes and US military mail; "the corner of X and Y"; and "<Name> <number>"
+   right after a cue such as "lives at".
+2. *Tail*: from the end of a street line, unit designators ("Apt. 4B"), place names,
+   state codes, countries and postcodes are taken while they follow address order,
+   on the same line or on the next lines of a multi-line address.
+3. *Postcode anchors*: a GB or CA postcode, or a US state followed by a ZIP, is
+   extended backwards over the street line with ``usaddress.parse``, keeping the
+   longest run of address labels that ends at the postcode.
+
+Overlapping candidates are merged, so a finding covers the whole address. Confidence
+grows with the evidence: the kind of street line, a house number, a unit, a
+locality tail. Weak shapes stay below the threshold unless a context word
+("address", "lives", ...) is near.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import regex
+import usaddress
+
+from ..errors import PatternError
+from ..findings import Hit
+from .base import Detector, ScanInput
+
+if TYPE_CHECKING:
+    from ..config import ScannerConfig
+
+LEXICON_FILE = "lexicons/address.toml"
+
+# Base confidence per kind of street line, and bonuses for the evidence around it.
+BASE = {
+    "suffix": 0.55,  # "742 Evergreen Terrace"
+    "suffix_weak": 0.35,  # "12 Hyde Park": needs a unit, a locality or a context word
+    "prefix": 0.5,  # "Rua Augusta 120"
+    "prefix_named": 0.35,  # "Rue de Virton" (no number after it)
+    "prefix_lower": 0.45,  # "33 avenue de Provence"
+    "prefix_lower_num": 0.45,  # "688 rue du centre 320"
+    "compound": 0.45,  # "Hauptstraße 5"
+    "postfix": 0.4,  # "Erzsébet tér 19"
+    "numbered": 0.2,  # "20789 Allika 46": weak alone
+    "directional": 0.3,  # "55 W. Cermak"
+    "cue": 0.4,  # "lives at Pagari 18"
+    "po_box": 0.55,
+    "military": 0.85,
+    "corner": 0.5,
+    "postcode": 0.6,  # street line found backwards from a GB/CA postcode or a US state + ZIP
+}
+BONUS_HOUSE_NUMBER = 0.1
+BONUS_UNIT = 0.15
+BONUS_LOCALITY = 0.2
+BONUS_POSTCODE = 0.1
+MAX_CONFIDENCE = 0.95
+MAX_TAIL_ITEMS = 8
+
+# usaddress labels that belong to an address (Recipient, NotAddress, LandmarkName do not).
+ADDRESS_LABELS = frozenset(usaddress.LABELS) - {"Recipient", "NotAddress", "LandmarkName"}
+
+_L = r"\p{L}\p{M}"
+_CAPW = rf"\p{{Lu}}[{_L}'’\-]*"
+_LOWW = rf"\p{{Ll}}[{_L}'’\-]*"
+_WORD = rf"[{_L}][{_L}'’\-]*"
+_NUM = r"\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w])"
+_ORD = r"\d{1,3}(?i:st|nd|rd|th)(?![\w])"
+_SP = r"[ \t]+"
+# Between tail items: a comma, and at most one line break (plus one blank line), with
+# quoting marks such as ">" at the start of the next line.
+_SEP = r"\.?[ \t]*,?[ \t]*(?:\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:[>•·*?\-]{1,3}[ \t]*)?,?[ \t]*)?"
+_SEP_RE = regex.compile(_SEP)
+
+
+def _alt(words: Iterable[str], *, boundary: bool = True) -> str:
+    """A regex alternation of literal words, longest first."""
+    items = sorted({w for w in words if w}, key=len, reverse=True)
+    body = "|".join(regex.escape(w) for w in items)
+    if not boundary:
+        return f"(?:{body})"
+    return rf"(?:{body})(?![{_L}\d])"
+
+
+@dataclass(frozen=True)
+class AddressLexicon:
+    """The compiled lexicon: anchor patterns, tail items and word sets."""
+
+    anchors: tuple[tuple[str, regex.Pattern[str]], ...]
+    unit: regex.Pattern[str]
+    unit_before: regex.Pattern[str]
+    country: regex.Pattern[str]
+    state: regex.Pattern[str]
+    postcode_any: regex.Pattern[str]
+    place: regex.Pattern[str]
+    place_lower: regex.Pattern[str]
+    region_code: regex.Pattern[str]
+    state_zip_lower: regex.Pattern[str]
+    unit_word: regex.Pattern[str]
+    postcode_anchor: regex.Pattern[str]
+    cue: regex.Pattern[str]
+    stop_words: frozenset[str]
+    particles: frozenset[str]
+    context: tuple[str, ...]
+    negative_context: tuple[str, ...]
+    examples_match: tuple[tuple[str, str], ...]
+    examples_no_match: tuple[str, ...]
+    postcode_shapes: dict[str, regex.Pattern[str]]
+    postcode_examples: dict[str, tuple[str, ...]]
+
+
+def _strings(data: dict[str, Any], section: str, key: str, problems: list[str]) -> list[str]:
+    value = data.get(section, {}).get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(f"[{section}].{key} must be a non-empty list of strings")
+        return []
+    return list(value)
+
+
+def _compile(source: str, name: str, problems: list[str], flags: int = 0) -> regex.Pattern[str]:
+    try:
+        return regex.compile(source, flags | regex.VERSION0)
+    except regex.error as exc:
+        problems.append(f"{name}: regex does not compile: {exc}")
+        return regex.compile(r"(?!)")
+
+
+@functools.lru_cache(maxsize=8)
+def load_lexicon(path: Path) -> AddressLexicon:
+    """Read and compile ``address.toml``; raise PatternError listing every problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PatternError(str(path), [f"cannot read lexicon: {exc}"]) from None
+    problems: list[str] = []
+    st = functools.partial(_strings, data, problems=problems)
+    strong, weak = st("street_types", "strong"), st("street_types", "weak")
+    prefixes, postfix = st("street_types", "prefixes"), st("street_types", "postfix_words")
+    cased_only = {w.lower() for w in st("street_types", "prefixes_cased_only")}
+    endings, directions = st("street_types", "compound_endings"), st("street_types", "directions")
+    particles = st("street_types", "particles")
+    units = st("units", "designators")
+    boxes, mil_unit = st("po_box", "box"), st("po_box", "military_unit")
+    mil_post, mil_zone = st("po_box", "military_post"), st("po_box", "military_zone")
+    ships = st("po_box", "ship_prefixes")
+    states = st("regions", "us_state_codes") + st("regions", "ca_province_codes") + st("regions", "au_state_codes")
+    state_names = st("regions", "us_state_names") + st("regions", "ca_province_names")
+    countries = st("countries", "names")
+    cues = st("cues", "phrases")
+    context, negative = st("context", "words"), st("context", "negative")
+    stop_words = st("stop_words", "words")
+
+    shapes: dict[str, regex.Pattern[str]] = {}
+    shape_examples: dict[str, tuple[str, ...]] = {}
+    pc = data.get("postcodes", {})
+    for key in ("gb", "ca", "us_zip", "other"):
+        if not isinstance(pc.get(key), str):
+            problems.append(f"[postcodes].{key} must be a regex string")
+            continue
+        shapes[key] = _compile(pc[key], f"[postcodes].{key}", problems)
+    for key, value in pc.get("examples", {}).items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            shape_examples[key] = tuple(value)
+        else:
+            problems.append(f"[postcodes.examples].{key} must be a list of strings")
+
+    examples = data.get("examples", {})
+    match_examples: list[tuple[str, str]] = []
+    for i, item in enumerate(examples.get("match", [])):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or item.get("value") not in item["text"]:
+            problems.append(f"[examples].match[{i}] needs text and a value that is a substring of it")
+            continue
+        match_examples.append((item["text"], item["value"]))
+    no_match = examples.get("no_match", [])
+    if not match_examples or not isinstance(no_match, list) or not all(isinstance(x, str) for x in no_match):
+        problems.append("[examples] needs non-empty match and a no_match list of strings")
+    if problems:
+        raise PatternError(str(path), problems)
+
+    num, sp, capw, loww, word, ordn = _NUM, _SP, _CAPW, _LOWW, _WORD, _ORD
+    dirs = rf"{_alt(directions)}\.?"
+    part = _alt(particles)
+    name_tok = rf"(?:{capw}\.?|{ordn}|{loww})"
+    lead = rf"(?<![/#\-][ \t]?)(?<![\w.])(?:{num}{sp}){{1,2}}"
+    suffix_strong = rf"(?i:{_alt(strong)})\.?"
+    suffix_weak = rf"(?i:{_alt(weak)})\.?"
+    pre = _alt(prefixes, boundary=False)
+    # Prefix types: after a house number any case; alone, as written in the lexicon.
+    prefix = rf"(?:{lead})?(?<![{_L}\d.]){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
+    prefix_lower = rf"{lead}(?i:{_alt([p for p in prefixes if p.lower() not in cased_only], boundary=False)})(?={sp})"
+    ending = _alt(endings, boundary=False)
+    postfix_alt = _alt(postfix, boundary=False)
+
+    anchors_src = {
+        "suffix": (
+            rf"{lead}(?:{dirs}{sp})?(?:{name_tok}{sp}){{0,4}}{name_tok}{sp}{suffix_strong}(?:{sp}{dirs})?(?![{_L}\d])"
+        ),
+        "suffix_weak": (
+            rf"{lead}(?:{dirs}{sp})?(?:{name_tok}{sp}){{0,3}}{capw}{sp}{suffix_weak}(?:{sp}{dirs})?(?![{_L}\d])"
+        ),
+        "prefix": rf"{prefix}(?:{sp}(?:{capw}|{part}|{loww})){{0,5}}?{sp}{num}",
+        "prefix_named": rf"{prefix}(?:{sp}(?:{capw}|{part}|{loww})){{1,5}}",
+        "prefix_lower": rf"{prefix_lower}(?:{sp}(?:{capw}|{loww})){{1,5}}",
+        "prefix_lower_num": rf"{prefix_lower}(?:{sp}(?:{capw}|{loww})){{1,5}}?{sp}{num}",
+        "compound": (
+            rf"(?:{lead}(?:{word}{sp}){{0,2}}[{_L}][{_L}\-]*?|(?:{capw}{sp}){{0,2}}\p{{Lu}}[{_L}\-]*?)"
+            rf"(?i:{ending}){sp}{num}"
+        ),
+        "postfix": (
+            rf"(?:{lead}(?:{word}{sp}){{1,3}}|{capw}{sp}(?:{word}{sp}){{0,2}})(?i:{postfix_alt})(?:{sp}|(?<=\.)){num}"
+        ),
+        "numbered": rf"{lead}(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num}",
+        "directional": rf"{lead}{dirs}{sp}(?:{capw}\.?{sp}){{0,2}}{capw}(?![{_L}\d])",
+        "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{_alt(boxes)}){sp}?#?\d{{1,6}}(?!\d)",
+        "military": (
+            rf"(?i:(?:{_alt(mil_unit)}){sp}\d{{1,5}},?{sp}box{sp}\d{{1,5}}|(?:{_alt(ships)}){sp}{word}(?:{sp}{capw})?)"
+            rf"[ \t]*,?[ \t]*\r?\n?[ \t]*(?i:{_alt(mil_post)}){sp}(?i:{_alt(mil_zone)}){sp}\d{{5}}(?!\d)"
+        ),
+        "corner": (
+            rf"(?i:(?:the{sp})?corner{sp}of){sp}(?:{name_tok}|{num}\.?)(?:{sp}(?:{name_tok}|{num}\.?)){{0,5}}?"
+            rf"{sp}(?:and|&){sp}(?:{name_tok}|{num}\.?)(?:{sp}(?:{name_tok}|{num}\.?)){{0,4}}"
+        ),
+    }
+    anchors = tuple((name, _compile(src, f"anchor {name}", problems)) for name, src in anchors_src.items())
+    unit_src = (
+        rf"(?:(?i:{_alt(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
+        rf"|#[ \t]?\d{{1,6}}[A-Za-z]?)(?![\w])"
+    )
+    postcode_any = "|".join(f"(?:{shapes[k].pattern})" for k in ("gb", "ca", "us_zip", "other") if k in shapes)
+    place_tok = rf"(?:{capw}|(?i:{part}))"
+    lexicon = AddressLexicon(
+        anchors=anchors,
+        unit=_compile(unit_src, "unit", problems),
+        unit_before=_compile(rf"(?:{unit_src}[ \t]*,?|(?i:{_alt(units)})\.?)[ \t]*$", "unit_before", problems),
+        country=_compile(rf"(?i:{_alt(countries)})(?:[ \t]*\([{_L} ]{{1,20}}\))?", "country", problems),
+        state=_compile(rf"(?:{_alt(states)}|(?i:{_alt(state_names)}))(?![{_L}])", "state", problems),
+        postcode_any=_compile(postcode_any, "postcode", problems),
+        place=_compile(rf"{capw}(?:[ \t\-]{place_tok}){{0,5}}(?:[ \t]*\([{_L} ]{{1,30}}\))?", "place", problems),
+        place_lower=_compile(rf"{loww}(?:[ \t\-]{loww}){{0,3}}", "place_lower", problems),
+        region_code=_compile(r"\p{Lu}{2,3}(?![\p{L}\d])", "region_code", problems),
+        state_zip_lower=_compile(
+            rf"(?i:{_alt(states)}|{_alt(state_names)}),?{sp}{shapes['us_zip'].pattern}", "state_zip", problems
+        ),
+        unit_word=_compile(rf"(?i:{_alt(units)})\.?$", "unit_word", problems),
+        postcode_anchor=_compile(
+            "|".join(
+                [
+                    f"(?P<gb>{shapes['gb'].pattern})",
+                    f"(?P<ca>{shapes['ca'].pattern})",
+                    rf"(?P<us>(?:{_alt(states)}|{_alt(state_names)}),?{sp}{shapes['us_zip'].pattern})",
+                ]
+            ),
+            "postcode_anchor",
+            problems,
+        ),
+        cue=_compile(
+            rf"(?i:{_alt(cues)})[ \t]*(?:\r?\n[ \t]*)?(?P<addr>(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num})",
+            "cue",
+            problems,
+        ),
+        stop_words=frozenset(w.lower() for w in stop_words),
+        particles=frozenset(w.lower() for w in particles),
+        context=tuple(context),
+        negative_context=tuple(negative),
+        examples_match=tuple(match_examples),
+        examples_no_match=tuple(no_match),
+        postcode_shapes=shapes,
+        postcode_examples=shape_examples,
+    )
+    if problems:
+        raise PatternError(str(path), problems)
+    return lexicon
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    confidence: float
+    rule: str
+
+
+_TOKEN = regex.compile(r"\S+")
+_CORNER_OF = regex.compile(r"(?i)(?:the\s+)?corner\s+of\s+")
+# End of a clause: ! ? ; : or a full stop after a lower-case word (not "St." or "N.").
+_CLAUSE_END = regex.compile(r"(?:[!?;:]|(?<=\p{Ll}{3})\.)(?:\s|$)")
+_TOKEN_END = regex.compile(r"\S+(?=\s|$)")
+_STOP_PUNCT = regex.compile(r"[.!?;:]\s*$")
+
+
+class AddressDetector(Detector):
+    """Street addresses: US, GB, CA and continental formats, single- or multi-line."""
+
+    id = "pii.address/v1"
+    types = frozenset({"STREET_ADDRESS"})
+
+    def __init__(self, config: ScannerConfig) -> None:
+        super().__init__(config)
+        self.lexicon = load_lexicon(Path(config.patterns_dir) / LEXICON_FILE)
+
+    def may_fire(self, text: str) -> bool:
+        return any(ch.isdigit() for ch in text)
+
+    def detect(self, data: ScanInput) -> Iterable[Hit]:
+        text = data.text
+        spans = list(self._street_spans(data))
+        spans.extend(self._postcode_spans(data))
+        for span in _merge(spans):
+            start, end = _trim(text, span.start, span.end)
+            if end <= start:
+                continue
+            yield Hit(
+                type="STREET_ADDRESS",
+                start=start,
+                end=end,
+                confidence=round(min(span.confidence, MAX_CONFIDENCE), 3),
+                rule=f"pii.address.{span.rule}",
+                context=self.lexicon.context,
+                negative_context=self.lexicon.negative_context,
+                context_window=8,
+            )
+
+    # -- street lines and their tails -------------------------------------------------
+
+    def _street_spans(self, data: ScanInput) -> Iterator[_Span]:
+        text = data.text
+        lex = self.lexicon
+        for name, pattern in lex.anchors:
+            for m in data.finditer(pattern, f"{self.id}:{name}"):
+                start, end = m.span()
+                if name in {"suffix", "suffix_weak"} and self._mixed_case_name(m.group()):
+                    continue
+                if name == "numbered" and (
+                    not self._plausible_name(m.group().split()[1:-1])
+                    or any(w.lower() in lex.stop_words for w in m.group().split()[1:-1])
+                ):
+                    continue
+                if name in {"prefix_named", "prefix_lower", "corner", "suffix", "suffix_weak"}:
+                    end = self._cut_at_stop_word(text, start, end, name)
+                    if end is None:
+                        continue
+                elif self._has_stop_word(text[start:end]) or self._has_unit_word(text[start:end]):
+                    continue
+                yield self._extend(text, start, end, name)
+        for m in data.finditer(lex.cue, f"{self.id}:cue"):
+            start, end = m.span("addr")
+            if not self._has_stop_word(text[start:end]):
+                yield self._extend(text, start, end, "cue")
+
+    def _is_stop(self, token: str) -> bool:
+        word = token.strip(".,").lower()
+        lex = self.lexicon
+        return token[:1].islower() and word in lex.stop_words and word not in lex.particles
+
+    def _has_stop_word(self, segment: str) -> bool:
+        return any(self._is_stop(tok) for tok in segment.split())
+
+    def _plausible_name(self, words: list[str]) -> bool:
+        """A street name has a real word in it: not one-letter tokens or short all-caps codes ("KT", "FEW")."""
+        words = [w for w in words if w[:1].isalpha() and w.lower() not in self.lexicon.particles]
+        if any(len(w) < 2 for w in words):
+            return False
+        return any(len(w) >= 4 or (len(w) >= 3 and not w.isupper()) for w in words)
+
+    def _mixed_case_name(self, street: str) -> bool:
+        """True when the name words between the house number and the street type mix cases."""
+        words = [w for w in street.split()[:-1] if not w[:1].isdigit() and w.lower() not in self.lexicon.particles]
+        return any(w[:1].isupper() for w in words) and any(w[:1].islower() for w in words)
+
+    def _has_unit_word(self, segment: str) -> bool:
+        return any(self.lexicon.unit_word.match(tok) for tok in segment.split()[1:] if not tok[:1].isdigit())
+
+    def _cut_at_stop_word(self, text: str, start: int, end: int, name: str) -> int | None:
+        """Cut a name run at its first stop word or unit designator; None if nothing is left."""
+        last_good = None
+        skip = 0
+        if name == "corner":  # "the corner of" is part of the finding
+            lead_in = _CORNER_OF.match(text, start, end)
+            skip = lead_in.end() - start if lead_in else 0
+        for tok in _TOKEN.finditer(text, start + skip, end):
+            word = tok.group()
+            if self._is_stop(word) or (last_good is not None and self.lexicon.unit_word.match(word)):
+                if name in {"suffix", "suffix_weak"}:
+                    return None
+                break
+            last_good = tok.end()
+        if last_good is None:
+            return None
+        # Drop trailing particles ("Rue de" -> "Rue").
+        while True:
+            head, _, tail = text[start:last_good].rpartition(" ")
+            if head and tail.lower() in self.lexicon.particles:
+                last_good = start + len(head.rstrip())
+            else:
+                break
+        return last_good
+
+    def _extend(self, text: str, start: int, end: int, name: str) -> _Span:
+        lex = self.lexicon
+        confidence = BASE[name]
+        if name in {"prefix", "prefix_named", "compound", "postfix", "cue", "prefix_lower", "prefix_lower_num"} and (
+            text[start].isdigit()
+        ):
+            confidence += BONUS_HOUSE_NUMBER * (2 if name == "prefix_named" else 1)
+        before = lex.unit_before.search(text, max(0, start - 30), start)
+        if before:
+            start = before.start()
+            confidence += BONUS_UNIT
+        tail_end, unit, locality, postcode = self._tail(text, end)
+        confidence += BONUS_UNIT * unit + BONUS_LOCALITY * locality + BONUS_POSTCODE * postcode
+        return _Span(start, tail_end, confidence, name)
+
+    def _tail(self, text: str, pos: int) -> tuple[int, bool, bool, bool]:
+        """Extend over unit / place / state / country / postcode items after a street line."""
+        lex = self.lexicon
+        end = pos
+        unit = locality = postcode = False
+        prev = "street"
+        for _ in range(MAX_TAIL_ITEMS):
+            s = _SEP_RE.match(text, end)
+            at = s.end() if s else end
+            between = text[end:at]
+            if at == end and end < len(text) and not text[end].isspace():
+                break  # glued to the street line: not a separate item
+            broke = "," in between or "\n" in between
+            m = lex.unit.match(text, at)
+            if m:
+                end, unit, prev = m.end(), True, "unit"
+                continue
+            m = lex.country.match(text, at)
+            if m and not _letter_follows(text, m.end()):
+                end, locality, prev = m.end(), True, "country"
+                continue
+            m = lex.state.match(text, at) or (lex.region_code.match(text, at) if prev == "place" and broke else None)
+            if m and (broke or prev == "place") and not _letter_follows(text, m.end()):
+                end, locality, prev = m.end(), True, "state"
+                continue
+            m = lex.postcode_any.match(text, at)
+            if m and (broke or prev in {"place", "state", "country"}) and not _letter_follows(text, m.end()):
+                end, postcode, prev = m.end(), True, "postcode"
+                continue
+            m = lex.place.match(text, at)
+            if m and not self._has_stop_word(m.group()) and prev != "place":
+                place_end = m.end()
+                rest = text[place_end:].strip()
+                if self._confirms(text, place_end) or not rest or (broke and rest[:1] in {".", "?", "!"}):
+                    end, locality, prev = place_end, True, "place"
+                    continue
+            m = lex.place_lower.match(text, at)
+            if m and prev != "place" and m.group().split()[0].lower() not in lex.particles:
+                # a lower-case place only when a postcode, country or state + ZIP confirms it
+                for cut in _TOKEN_END.finditer(m.group()):
+                    place_end = at + cut.end()
+                    if self._has_stop_word(text[at:place_end]):
+                        break
+                    if self._confirms(text, place_end, strict=True):
+                        end, locality, prev = place_end, True, "place"
+                        break
+                if prev == "place":
+                    continue
+            m = lex.state_zip_lower.match(text, at)
+            if m and prev in {"street", "unit", "place"} and not _letter_follows(text, m.end()):
+                end, locality, postcode, prev = m.end(), True, True, "postcode"
+                continue
+            break
+        return end, unit, locality, postcode
+
+    def _confirms(self, text: str, pos: int, strict: bool = False) -> bool:
+        """True if a state, postcode, country or unit (strict: postcode, country, state + ZIP) follows ``pos``."""
+        lex = self.lexicon
+        s = _SEP_RE.match(text, pos)
+        at = s.end() if s else pos
+        if at == pos and pos < len(text) and not text[pos].isspace():
+            return False
+        pats = (lex.postcode_any, lex.country, lex.state_zip_lower) if strict else (
+            lex.state, lex.postcode_any, lex.country, lex.unit, lex.region_code if "," in text[pos:at] else None)
+        for pat in pats:
+            m = pat.match(text, at) if pat is not None else None
+            if m and not _letter_follows(text, m.end()):
+                return True
+        if not strict:  # "Qasigiannguit\n Greenland 07609": another place, then a postcode
+            m = lex.place.match(text, at)
+            if m and "\n" not in m.group():
+                p = regex.match(r"[ \t,]+", text[m.end():m.end() + 3])
+                if p:
+                    pc = lex.postcode_any.match(text, m.end() + p.end())
+                    if pc and not _letter_follows(text, pc.end()):
+                        return True
+        return False
+
+    # -- postcode anchors, extended backwards with usaddress --------------------------
+
+    def _postcode_spans(self, data: ScanInput) -> Iterator[_Span]:
+        text = data.text
+        for m in data.finditer(self.lexicon.postcode_anchor, f"{self.id}:postcode"):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start else 0
+            window_start = prev_start if text[line_start:m.start()].strip(" ,\t") == "" or text[
+                max(0, line_start - 2):line_start].strip() == "," else line_start
+            start = self._usaddress_start(text, window_start, m.start(), m.end())
+            if start is None:
+                continue
+            yield _Span(start, m.end(), BASE["postcode"] + BONUS_LOCALITY, "postcode")
+
+    def _usaddress_start(self, text: str, window_start: int, anchor_start: int, anchor_end: int) -> int | None:
+        """Earliest start of the run of usaddress address labels that ends at the postcode."""
+        # Only the clause holding the postcode: cut at sentence punctuation before it.
+        seg_start = window_start
+        for p in _CLAUSE_END.finditer(text, window_start, anchor_start):
+            seg_start = p.end()
+        tokens = [t for t in _TOKEN.finditer(text, seg_start, anchor_end)]
+        if len(tokens) < 2:
+            return None
+        try:
+            parsed = usaddress.parse(text[seg_start:anchor_end])
+        except Exception:  # a CRF failure must not stop the scan
+            return None
+        labels = [label for _, label in parsed]
+        if len(labels) != len(tokens):
+            return None
+        first = len(tokens)
+        for i in range(len(tokens) - 1, -1, -1):
+            word = tokens[i].group().strip(",.").lower()
+            if labels[i] not in ADDRESS_LABELS or (tokens[i].group()[:1].islower() and word in self.lexicon.stop_words):
+                break
+            first = i
+        # The run must hold a street line: a house number or a box before the postcode anchor.
+        run = labels[first:]
+        if not any(lbl in {"AddressNumber", "USPSBoxID", "StreetNamePostType"} for lbl in run):
+            return None
+        while first < len(tokens) and labels[first] not in {
+            "AddressNumber", "USPSBoxType", "OccupancyType", "SubaddressType", "BuildingName", "StreetNamePreType",
+        }:
+            first += 1
+        if first >= len(tokens) or tokens[first].start() >= anchor_start:
+            return None
+        start: int = tokens[first].start()
+        return start
+
+
+def _letter_follows(text: str, pos: int) -> bool:
+    return pos < len(text) and (text[pos].isalnum())
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in " \t\r\n,;:>":
+        end -= 1
+    while start < end and text[start] in " \t\r\n,;:>":
+        start += 1
+    return start, end
+
+
+def _merge(spans: Sequence[_Span]) -> list[_Span]:
+    """Union of overlapping spans; the merged span keeps the highest confidence."""
+    out: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if out and span.start < out[-1].end:
+            last = out[-1]
+            last.end = max(last.end, span.end)
+            if span.confidence > last.confidence:
+                last.confidence, last.rule = span.confidence, span.rule
+        else:
+            out.append(_Span(span.start, span.end, span.confidence, span.rule))
+    return out

@@ -1,0 +1,319 @@
+"""PERSON: spaCy's PERSON entities, repaired for social-media text.
+
+Candidate names come from:
+
+1. ``PERSON`` entities of ``data.doc`` (the scanner's NER-only pipeline);
+2. cue rules from ``patterns/lexicons/person.toml``, which need no model: an
+   honorific ("Ms. Jones" gives "Jones"); a naming phrase ("my name is ana",
+   where a lower-case name is accepted); a relation or credit phrase ("my son
+   Lukas", "directed by ...", capitalised names only); a human verb after a
+   name ("Jacob lives ..."); a possessive before a kin noun ("Amanda's
+   daughter"); speaker labels of a dialog ("Ana: Who are you?"); a line that is
+   only "First [M.] Last" in a multi-line post; the "First M. Last" shape;
+3. lists: "A, B and C" of single capitalised words holding one found person
+   makes the other members persons.
+
+Every candidate is cleaned: cut at a line break, a colon or a quote; possessive
+"'s" and punctuation trimmed; never-name words ("Monday", "Apple", "lol")
+trimmed from the ends. It is dropped if it is an @handle or #hashtag (handles
+are account names, not PERSON findings), holds a digit, a URL or an e-mail, or
+is part of a street ("3482 Via Franscini", "Crown St", "Joaquin Suarez 2906").
+Overlapping candidates keep the longest span.
+
+Lower-case posts: a second NER pass over a title-cased copy was measured and
+rejected (on WNUT-17 dev it added 19 true and 133 false names); lower-case
+names are found only after naming phrases.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from ..errors import PatternError
+from ..findings import Hit
+from .base import Detector, ScanInput
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from ..config import ScannerConfig
+
+LEXICON_FILE = "lexicons/person.toml"
+
+CONFIDENCE_NER = 0.7
+CONFIDENCE_CUE = 0.75
+CONFIDENCE_INITIAL = 0.7
+CONFIDENCE_PROPAGATED = 0.6
+CONFIDENCE_NAME_LINE = 0.55
+
+_L = r"\p{L}\p{M}"
+_CAP = rf"\p{{Lu}}[{_L}'’\-]*"
+_TITLE = rf"\p{{Lu}}\p{{Ll}}[{_L}'’\-]*"  # Titlecase, not ALL CAPS
+_INITIAL = r"\p{Lu}\.?"
+_LOWER = rf"\p{{Ll}}[{_L}'’\-]*"
+_WORD_RE = regex.compile(rf"[{_L}][{_L}'’\-]*")
+_FIRST_M_LAST = regex.compile(
+    rf"(?<![{_L}])({_TITLE})[ \t]+(\p{{Lu}}\.|[B-HJ-NP-Z])[ \t]+({_TITLE})(?![{_L}])"  # "A", "I", "O" need a period
+)
+_LIST_ITEM = _TITLE
+# A list of single capitalised words, not part of a longer capitalised phrase ("Prince William and ...").
+_LIST = regex.compile(
+    rf"(?<!\p{{Lu}}[{_L}'’\-]*[ \t]+)(?<![{_L}])({_LIST_ITEM})(?:,[ \t]*{_LIST_ITEM}){{0,8}},?[ \t]+(?:and|&|or)[ \t]+"
+    rf"{_LIST_ITEM}(?![{_L}])(?![ \t]+(?:\p{{Lu}}|of\b))"
+)
+_LIST_MEMBER = regex.compile(_LIST_ITEM)
+# "Name: <speech>" at the start of a line (a chat or dialog transcript).
+_SPEAKER = regex.compile(rf"(?m)^[ \t>]*(?P<name>{_TITLE}):[ \t]*[\"“]?\p{{Lu}}[^\n]*\p{{Ll}}")
+# A line that is only "First [M.] Last" (signatures, contact blocks), in a multi-line post.
+_NAME_LINE = regex.compile(
+    rf"(?m)^[ \t>]*(?P<name>{_TITLE}[ \t]+(?:\p{{Lu}}\.?[ \t]+)?{_TITLE})[ \t]*$"
+)
+_POSSESSIVE = regex.compile(r"['’]s?$")
+_CUT = regex.compile(r"[\n:\"“”]")
+_URL = regex.compile(r"https?:|www\.|\.com\b")
+_BAD = regex.compile(r"https?:|www\.|[@#/\\]|\.com\b|\d")
+
+
+@dataclass(frozen=True)
+class PersonLexicon:
+    honorific: regex.Pattern[str]
+    cue: regex.Pattern[str]
+    relation: regex.Pattern[str]
+    subject: regex.Pattern[str]
+    possessor: regex.Pattern[str]
+    never: frozenset[str]
+    function_words: frozenset[str]
+    street_types: frozenset[str]
+    examples_match: tuple[tuple[str, str], ...]
+    examples_no_match: tuple[str, ...]
+
+
+def _words(data: dict[str, Any], section: str, key: str, problems: list[str], source: str) -> list[str]:
+    value = data.get(section, {}).get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(f"{source}: [{section}].{key} must be a non-empty list of strings")
+        return []
+    return list(value)
+
+
+def _alt(words: Iterable[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=8)
+def load_lexicon(patterns_dir: Path) -> PersonLexicon:
+    """Read ``person.toml``; raise PatternError listing every problem."""
+    problems: list[str] = []
+    try:
+        data: dict[str, Any] = tomllib.loads((patterns_dir / LEXICON_FILE).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PatternError(LEXICON_FILE, [f"cannot read lexicon: {exc}"]) from None
+    honorifics = _words(data, "honorifics", "words", problems, LEXICON_FILE)
+    naming = _words(data, "cues", "naming", problems, LEXICON_FILE)
+    relation = _words(data, "cues", "relation", problems, LEXICON_FILE)
+    never = _words(data, "never", "words", problems, LEXICON_FILE)
+    function_words = _words(data, "function_words", "words", problems, LEXICON_FILE)
+    verbs = _words(data, "cues", "human_verbs", problems, LEXICON_FILE)
+    kin = _words(data, "cues", "kin_nouns", problems, LEXICON_FILE)
+    streets = _words(data, "streets", "words", problems, LEXICON_FILE)
+    examples = data.get("examples", {})
+    matches: list[tuple[str, str]] = []
+    for i, item in enumerate(examples.get("match", [])):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or item.get("value") not in item["text"]:
+            problems.append(f"{LEXICON_FILE}: [examples].match[{i}] needs text and a value that is a substring of it")
+            continue
+        matches.append((item["text"], item["value"]))
+    no_match = examples.get("no_match", [])
+    if not matches or not isinstance(no_match, list) or not all(isinstance(x, str) for x in no_match):
+        problems.append(f"{LEXICON_FILE}: [examples] needs non-empty match and a no_match list of strings")
+    if problems:
+        raise PatternError(LEXICON_FILE, problems)
+    name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}|{_TITLE})){{0,2}})"
+    short_name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_TITLE})?)"
+    lower_name = rf"(?P<lname>{_LOWER}(?:[ \t]+{_LOWER})?)"
+    return PersonLexicon(
+        honorific=regex.compile(rf"(?<![{_L}])(?:{_alt(honorifics)})\.?[ \t]+{short_name}(?![{_L}])"),
+        cue=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(naming)}))[ \t]+(?:{name}|{lower_name})(?![{_L}])"),
+        relation=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(relation)}))[ \t]+{name}(?![{_L}])"),
+        subject=regex.compile(rf"(?<![{_L}][ \t]?)(?<![{_L}]){short_name}[ \t]+(?i:{_alt(verbs)})(?![{_L}])"),
+        possessor=regex.compile(rf"(?<![{_L}]){short_name}['’]s?[ \t]+(?i:{_alt(kin)})(?![{_L}])"),
+        never=frozenset(w.lower() for w in never),
+        function_words=frozenset(w.lower() for w in function_words),
+        street_types=frozenset(w.lower() for w in streets),
+        examples_match=tuple(matches),
+        examples_no_match=tuple(no_match),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    start: int
+    end: int
+    confidence: float
+    rule: str
+
+
+class PersonDetector(Detector):
+    """Person names: spaCy NER plus cue, shape and propagation rules, cleaned for posts."""
+
+    id = "pii.person/v1"
+    types = frozenset({"PERSON"})
+    needs_doc = True
+
+    def __init__(self, config: ScannerConfig) -> None:
+        super().__init__(config)
+        self.lexicon = load_lexicon(Path(config.patterns_dir))
+
+    def may_fire(self, text: str) -> bool:
+        return any(ch.isalpha() for ch in text)
+
+    def detect(self, data: ScanInput) -> Iterable[Hit]:
+        text = data.text
+        cands: list[_Cand] = []
+        if data.doc is not None:
+            cands.extend(self._from_doc(data.doc))
+        blocked = _entity_spans(data.doc, _NOT_PERSON_LABELS)
+        cands.extend(
+            c for c in self.cue_candidates(text)
+            if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
+        )
+        cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
+        cleaned.extend(self._propagate(text, cleaned, data.doc))
+        for c in _resolve(cleaned):
+            yield Hit(type="PERSON", start=c.start, end=c.end, confidence=c.confidence, rule=c.rule)
+
+    # -- sources -----------------------------------------------------------------
+
+    @staticmethod
+    def _from_doc(doc: Doc) -> Iterator[_Cand]:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                yield _Cand(ent.start_char, ent.end_char, CONFIDENCE_NER, "pii.person.ner")
+
+    def cue_candidates(self, text: str) -> Iterator[_Cand]:
+        """Names found by the cue rules (no model needed)."""
+        lex = self.lexicon
+        for m in lex.honorific.finditer(text):
+            yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.honorific")
+        for m in (*lex.cue.finditer(text), *lex.relation.finditer(text)):
+            group = "name" if m.group("name") else "lname"
+            start, end = m.span(group)
+            # a cue name stops at the first function word ("my name is not important")
+            words = list(_WORD_RE.finditer(text, start, end))
+            kept = []
+            for w in words:
+                lowered = w.group().lower()
+                if lowered in lex.never or (lowered in lex.function_words and (group == "lname" or len(lowered) > 1)):
+                    break
+                kept.append(w)
+            if kept:
+                yield _Cand(kept[0].start(), kept[-1].end(), CONFIDENCE_CUE, "pii.person.cue")
+        for pattern, rule in ((lex.subject, "pii.person.subject"), (lex.possessor, "pii.person.possessor")):
+            for m in pattern.finditer(text):
+                if m.group("name").split()[0].lower() not in lex.function_words | lex.never:
+                    yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, rule)
+        speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never]
+        if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
+            for m in speakers:
+                yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.speaker")
+        for m in _NAME_LINE.finditer(text):
+            if "\n" in text and not {w.lower() for w in m.group("name").split()} & (lex.function_words | lex.never):
+                yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_NAME_LINE, "pii.person.line")
+        for m in _FIRST_M_LAST.finditer(text):
+            if not {m.group(1).lower(), m.group(3).lower()} & (lex.function_words | lex.never):
+                yield _Cand(m.start(), m.end(), CONFIDENCE_INITIAL, "pii.person.initial")
+
+    def _propagate(self, text: str, found: list[_Cand], doc: Doc | None) -> Iterator[_Cand]:
+        """Other members of a list ("A, B and C") that holds a found person."""
+        spans = {(c.start, c.end) for c in found}
+        other = _entity_spans(doc, _NOT_PERSON_LABELS)
+        for m in _LIST.finditer(text):
+            members = [(x.start(), x.end()) for x in _LIST_MEMBER.finditer(text, m.start(), m.end())]
+            if not any(any(s <= ms and me <= e for s, e in spans) for ms, me in members):
+                continue
+            for ms, me in members:
+                if any(s < me and ms < e for s, e in other):
+                    continue
+                cand = self._clean(text, _Cand(ms, me, CONFIDENCE_PROPAGATED, "pii.person.list"))
+                if cand is not None:
+                    yield cand
+
+    # -- cleaning ----------------------------------------------------------------
+
+    def _clean(self, text: str, c: _Cand) -> _Cand | None:
+        start, end = c.start, c.end
+        if _URL.search(text[start:end]):
+            return None
+        while start < end and text[start].isspace():
+            start += 1
+        cut = _CUT.search(text, start, end)  # names hold no line break, colon or quote
+        if cut:
+            end = cut.start()
+        value = _POSSESSIVE.sub("", text[start:end].rstrip(" \t.,;:!?\"')]}"))
+        end = start + len(value)
+        # trim never-name words (and anything that is not a word) from both ends
+        words = list(_WORD_RE.finditer(text, start, end))
+        while words and (words[0].group().lower() in self.lexicon.never or not words[0].group()[:1].isalpha()):
+            words.pop(0)
+        while words and words[-1].group().lower() in self.lexicon.never:
+            words.pop()
+        if not words:
+            return None
+        start, end = words[0].start(), words[-1].end()
+        token_end = end
+        while token_end < len(text) and not text[token_end].isspace():
+            token_end += 1
+        if regex.search(r"\d", text[start:token_end]):
+            return None  # "John2020", "Box 12"
+        if end < len(text) and text[end:end + 1] == "." and end - start <= 2:
+            return None
+        value = text[start:end]
+        if _BAD.search(value) or (start > 0 and text[start - 1] in "@#"):
+            return None
+        if start > 1 and text[start - 2:start] in {"@ ", "# "}:
+            return None  # tokenised "@ handle"
+        if sum(ch.isalpha() for ch in value) < 2:
+            return None
+        if self._in_address(text, start, end):
+            return None
+        return _Cand(start, end, c.confidence, c.rule)
+
+    def _in_address(self, text: str, start: int, end: int) -> bool:
+        """A name part of a street: "<number> Name" before it or a street type right after it."""
+        before = text[max(0, start - 12):start]
+        if regex.search(r"\d[ \t]+(?:\p{L}+\.?[ \t]+)?$", before) or regex.match(r"[ \t]+\d{1,5}\b", text[end:end + 8]):
+            return True
+        after = regex.match(r"[ \t]+(\p{L}+)\.?", text[end:end + 20])
+        if after and after.group(1).lower() in self.lexicon.street_types:
+            return True
+        last = text[start:end].split()[-1].rstrip(".").lower()
+        return len(text[start:end].split()) > 1 and last in self.lexicon.street_types
+
+
+# spaCy labels that veto a rule-based name (a signature line, a list member) on the same words.
+_NOT_PERSON_LABELS = frozenset({
+    "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "GPE", "LOC", "NORP", "FAC",
+    "EVENT", "LAW", "LANGUAGE",
+})  # not ORG / PRODUCT / WORK_OF_ART: the small model files many unknown names there
+
+
+def _entity_spans(doc: Doc | None, labels: frozenset[str]) -> list[tuple[int, int]]:
+    if doc is None:
+        return []
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ in labels]
+
+
+def _resolve(cands: list[_Cand]) -> list[_Cand]:
+    """Overlapping candidates: keep the longest span (then the highest confidence)."""
+    out: list[_Cand] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.confidence, c.start)):
+        if all(c.end <= o.start or c.start >= o.end for o in out):
+            out.append(c)
+    return sorted(out, key=lambda c: c.start)
