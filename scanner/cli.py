@@ -14,10 +14,12 @@ from typing import IO, Any
 
 from . import __version__
 from .config import ScannerConfig
-from .errors import ScannerError
+from .errors import InputError, ScannerError
 from .findings import Report
+from .policy import verdict_at_least
 from .records import Record, read_records
-from .scanner import DEFAULT_BATCH_SIZE, Scanner
+from .scanner import DEFAULT_BATCH_SIZE, Post, Scanner
+from .signals import PostContext
 
 EXIT_OK = 0
 EXIT_FAIL_ON = 1
@@ -38,15 +40,19 @@ input:
          first non-empty line is a JSON object, else text
 
 output (one output record per input record, in input order):
-  table  readable summary (default when stdout is a terminal)
+  table  verdict, reasons, findings and redacted text (default when stdout is a terminal)
   jsonl  one JSON object per line (default otherwise):
          {"id": ..., "findings": [{"type", "start", "end", "confidence", "detector",
-          "rule", "fingerprint", ...}]}
+          "rule", "fingerprint", ...}], "intents": [...], "signals": [...],
+          "violations": [...], "verdict": "allow|warn|review|block", "redacted_text": "..."}
          a record that cannot be scanned gives {"id": ..., "line": N, "error": "..."}
   json   one JSON array of those objects
 
+exit status: 0 done; 1 a verdict reached --fail-on; 2 usage or configuration error
+
 examples:
   scanner scan posts.jsonl --format jsonl > results.jsonl
+  scanner scan draft.txt --input text --fail-on review   # pre-publish hook
   echo "call me at +44 20 7946 0958" | scanner scan -
 """
 
@@ -99,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
                       help=f"posts per spaCy batch (default {DEFAULT_BATCH_SIZE})")
     scan.add_argument("--processes", type=int, default=1, metavar="N", help="worker processes (default 1)")
     scan.add_argument("--no-progress", action="store_true", help="no progress indicator on stderr")
+    scan.add_argument("--fail-on", choices=["warn", "review", "block"], default=None, metavar="LEVEL",
+                      help="exit with status 1 when any post's verdict is LEVEL or stricter "
+                           "(warn < review < block); for pre-publish hooks")
 
     det = sub.add_parser("detectors", help="list detectors with ids, types and whether enabled",
                          description="List the registered detectors.")
@@ -144,14 +153,14 @@ def _scan_records(scanner: Scanner, records: Iterator[Record], batch_size: int, 
     if processes > 1:
         pending: deque[Record] = deque()
 
-        def texts() -> Iterator[str]:
-            for rec in records:
+        def posts() -> Iterator[Post]:
+            for rec in map(_with_context, records):
                 pending.append(rec)
-                if rec.text is not None:
-                    yield rec.text
+                if rec.error is None and rec.text is not None:
+                    yield rec.text, rec.context
 
-        for report in scanner.scan_many(texts(), n_process=processes, batch_size=batch_size):
-            while pending[0].text is None:
+        for report in scanner.scan_many(posts(), n_process=processes, batch_size=batch_size):
+            while pending[0].error is not None or pending[0].text is None:
                 yield pending.popleft(), None
             yield pending.popleft(), report
         while pending:
@@ -166,20 +175,32 @@ def _scan_records(scanner: Scanner, records: Iterator[Record], batch_size: int, 
     yield from _scan_batch(scanner, batch)
 
 
-def _scan_batch(scanner: Scanner, batch: list[Record]) -> Iterator[tuple[Record, Report | None]]:
-    valid = [r for r in batch if r.text is not None]
+def _with_context(rec: Record) -> Record:
+    """Check a record's context object; a bad one turns the record into an error record."""
+    if rec.context is None:
+        return rec
     try:
-        reports = iter(scanner.scan_batch([r.text for r in valid if r.text is not None]))
+        PostContext.from_dict(rec.context)
+    except InputError as exc:
+        return Record(rec.id, rec.line, rec.source, error=f"bad 'context': {exc}")
+    return rec
+
+
+def _scan_batch(scanner: Scanner, batch: list[Record]) -> Iterator[tuple[Record, Report | None]]:
+    batch = [_with_context(r) for r in batch]
+    posts: list[Post] = [(r.text, r.context) for r in batch if r.text is not None and r.error is None]
+    try:
+        reports = iter(scanner.scan_batch(posts))
     except Exception:  # one bad post must not lose the batch: rescan one at a time
         reports = None
     for rec in batch:
-        if rec.text is None:
+        if rec.text is None or rec.error is not None:
             yield rec, None
         elif reports is not None:
             yield rec, next(reports)
         else:
             try:
-                yield rec, scanner.scan(rec.text)
+                yield rec, scanner.scan(rec.text, rec.context)
             except Exception as exc:
                 yield Record(rec.id, rec.line, rec.source, error=f"scan failed: {type(exc).__name__}"), None
 
@@ -195,11 +216,14 @@ def _print_table(out: IO[str], item: dict[str, Any], text: str | None) -> None:
     out.write(f"{head} {len(findings)} finding(s)\n")
     for reason in item.get("violations", []):
         out.write(f"    ! {reason['rule']}: {reason['explanation']}\n")
+    for intent in item.get("intents", []):
+        span = f"{intent['start']:>5}-{intent['end']:<5}"
+        out.write(f"    ~ intent {intent['type']:<21} {span} {intent['confidence']:.2f}\n")
     for f in findings:
         sub = f"/{f['subtype']}" if f.get("subtype") else ""
         source = f["rule"] or f["detector"]
         out.write(f"    {f['type'] + sub:<28} {f['start']:>5}-{f['end']:<5} {f['confidence']:.2f}  {source}\n")
-    if text is not None and item.get("redacted_text") is not None:
+    if findings and text is not None and item.get("redacted_text") is not None:
         out.write(f"    redacted: {item['redacted_text']}\n")
 
 
@@ -225,7 +249,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     out = sys.stdout
     multi = len(args.files) > 1
-    counts = {"records": 0, "errors": 0, "flagged": 0}
+    counts = {"records": 0, "errors": 0, "flagged": 0, "failed": 0}
     collected: list[dict[str, Any]] = []
     show_progress = not args.no_progress and sys.stderr.isatty()
     for name, stream, path in _open_inputs(args.files):
@@ -236,7 +260,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             item = _record_output(record, report, multi)
             counts["records"] += 1
             counts["errors"] += report is None
-            counts["flagged"] += bool(report is not None and report.findings)
+            counts["flagged"] += bool(report is not None and report.verdict != "allow")
+            counts["failed"] += bool(report is not None and args.fail_on and verdict_at_least(report.verdict,
+                                                                                              args.fail_on))
             if fmt == "jsonl":
                 out.write(json.dumps(item, ensure_ascii=False) + "\n")
             elif fmt == "json":
@@ -248,8 +274,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         json.dump(collected, out, ensure_ascii=False, indent=2)
         out.write("\n")
     if fmt == "table" or counts["errors"]:
-        print(f"scanned {counts['records']} record(s): {counts['flagged']} with findings, "
+        print(f"scanned {counts['records']} record(s): {counts['flagged']} not allowed, "
               f"{counts['errors']} error(s)", file=sys.stderr)
+    if counts["failed"]:
+        print(f"scanner: {counts['failed']} post(s) at or above --fail-on {args.fail_on}", file=sys.stderr)
+        return EXIT_FAIL_ON
     return EXIT_OK
 
 

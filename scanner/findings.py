@@ -11,7 +11,12 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .intents import Intent
+    from .policy import Violation
+    from .signals import PostContext, Signal
 
 AttrValue = str | int | float | bool
 
@@ -101,6 +106,12 @@ class Report:
     text: str = field(repr=False)
     findings: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
+    intents: tuple[Intent, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    context: PostContext | None = None
+    violations: tuple[Violation, ...] = ()
+    verdict: str = "allow"
+    redacted_text: str = field(default="", repr=False)
 
     def types(self) -> frozenset[str]:
         """The set of finding types present."""
@@ -108,7 +119,14 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the report (see the README for the schema)."""
-        out: dict[str, Any] = {"findings": [f.to_dict() for f in self.findings]}
+        out: dict[str, Any] = {
+            "findings": [f.to_dict() for f in self.findings],
+            "intents": [i.to_dict() for i in self.intents],
+            "signals": [s.to_dict() for s in self.signals],
+            "violations": [v.to_dict() for v in self.violations],
+            "verdict": self.verdict,
+            "redacted_text": self.redacted_text,
+        }
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out

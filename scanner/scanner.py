@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +13,13 @@ from .config import ScannerConfig
 from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
+from .intents import Intent, IntentDetector
 from .normalize import NormalizedText, normalize
+from .policy import Policy
+from .redact import redact
 from .refine import resolve_overlaps, score
 from .registry import DetectorRegistry, build_registry
+from .signals import ContextLexicon, PostContext, detect_signals
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -27,22 +31,29 @@ DEFAULT_BATCH_SIZE = 64
 NER_CHUNK_CHARS = 100_000
 
 
+ContextLike = PostContext | Mapping[str, Any] | None
+Post = str | tuple[str, ContextLike]
+"""An item of ``scan_many`` / ``scan_batch``: a text, or a (text, context) pair."""
+
+
 @dataclass
 class _Pending:
     """A post between the cheap phase and the spaCy phase."""
 
     norm: NormalizedText
+    context: PostContext | None = None
     hits: list[tuple[str, Hit]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cue: bool = False
     needs_doc: bool = False
 
 
 class Scanner:
-    """Scans post text for personal identifiers and secrets.
+    """Scans post text for private information and decides what the posting flow should do.
 
     >>> report = Scanner().scan("call me at +44 20 7946 0958")
-    >>> [f.type for f in report.findings]
-    ['PHONE_NUMBER']
+    >>> [f.type for f in report.findings], report.verdict
+    (['PHONE_NUMBER'], 'allow')
     """
 
     def __init__(self, config: ScannerConfig | None = None, *, registry: DetectorRegistry | None = None) -> None:
@@ -52,6 +63,13 @@ class Scanner:
         self._cheap = tuple(d for d in self.detectors if not d.needs_doc)
         self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
         self._nlp: Language | None = None
+        import spacy
+
+        # intent patterns use tokenizer attributes only: a blank English pipeline is enough
+        self.intents = IntentDetector(self.config.patterns_dir, spacy.blank("en"))
+        self.lexicon = ContextLexicon.load(self.config.patterns_dir)
+        policy_path = self.config.policy_path or self.config.patterns_dir / "policies" / "default.toml"
+        self.policy = Policy.load(policy_path)
 
     def __repr__(self) -> str:
         return f"Scanner(detectors={len(self.detectors)}, ner={self.config.ner!r})"
@@ -67,39 +85,39 @@ class Scanner:
 
     # -- public API -------------------------------------------------------------------
 
-    def scan(self, text: str) -> Report:
-        """Scan one post."""
-        pending = self._cheap_phase(self._check_text(text))
+    def scan(self, text: str, context: ContextLike = None) -> Report:
+        """Scan one post. ``context`` (a PostContext or its dict form) is optional facts about it."""
+        pending = self._cheap_phase(self._check_text(text), self._context(context))
         chunks = ner_chunks(pending.norm.text) if pending.needs_doc else []
-        docs = [(offset, self.nlp(chunk)) for offset, chunk in chunks]
-        return self._finish(pending, docs)
+        return self._finish(pending, [(offset, self.nlp(chunk)) for offset, chunk in chunks])
 
     def scan_many(
-        self, texts: Iterable[str], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
+        self, posts: Iterable[Post], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> Iterator[Report]:
-        """Scan many posts, in input order; spaCy runs batched, and in ``n_process`` processes if > 1."""
+        """Scan many posts (texts or (text, context) pairs), yielding reports in input order.
+
+        spaCy runs batched over the posts that need it, in ``n_process`` processes if > 1.
+        """
         if n_process < 1:
             raise ValueError("n_process must be at least 1")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        batches = _batched(texts, batch_size)
+        batches = _batched(posts, batch_size)
         if n_process == 1:
             for batch in batches:
-                yield from self._scan_batch(batch)
+                yield from self.scan_batch(batch)
             return
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(n_process, initializer=_worker_init, initargs=(self.config,)) as pool:
             for reports in pool.imap(_worker_scan, batches):
                 yield from reports
 
-    def scan_batch(self, texts: Sequence[str]) -> list[Report]:
+    def scan_batch(self, posts: Sequence[Post]) -> list[Report]:
         """Scan a list of posts in this process, with spaCy batched over those that need it."""
-        return self._scan_batch(texts)
-
-    # -- phases -----------------------------------------------------------------------
-
-    def _scan_batch(self, texts: Sequence[str]) -> list[Report]:
-        pendings = [self._cheap_phase(self._check_text(t, "texts[]")) for t in texts]
+        pendings = []
+        for post in posts:
+            text, context = post if isinstance(post, tuple) else (post, None)
+            pendings.append(self._cheap_phase(self._check_text(text, "posts[]"), self._context(context)))
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]
@@ -108,6 +126,8 @@ class Scanner:
                 docs[i].append((offset, doc))
         return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
+    # -- phases -----------------------------------------------------------------------
+
     def _check_text(self, text: object, name: str = "text") -> str:
         if not isinstance(text, str):
             raise TypeError(f"{name} must be str, not {type(text).__name__}")
@@ -115,30 +135,38 @@ class Scanner:
             raise InputError(f"{name} has {len(text)} characters, over max_text_chars={self.config.max_text_chars}")
         return text
 
-    def _cheap_phase(self, text: str) -> _Pending:
+    def _context(self, context: ContextLike) -> PostContext | None:
+        if context is not None and not isinstance(context, PostContext | Mapping):
+            raise TypeError(f"context must be a PostContext or a mapping, not {type(context).__name__}")
+        if context is None and not self.config.public_figures:
+            return None
+        ctx = PostContext.from_dict(context) if isinstance(context, Mapping) else (context or PostContext())
+        if self.config.public_figures:
+            ctx = dataclasses.replace(ctx, public_figures=ctx.public_figures + self.config.public_figures)
+        return ctx
+
+    def _cheap_phase(self, text: str, context: PostContext | None) -> _Pending:
         norm = normalize(text)
-        pending = _Pending(norm)
+        pending = _Pending(norm, context)
         if not norm.text.strip():
             return pending
         data = ScanInput(norm.text, timeout=self.config.regex_timeout, warnings=pending.warnings)
         for detector in self._cheap:
             if detector.may_fire(norm.text):
                 pending.hits.extend((detector.id, h) for h in detector.detect(data))
+        pending.cue = self.intents.has_cue(norm.text)
         if self._doc_detectors:
-            pending.needs_doc = self._wants_ner(norm.text, pending.hits)
+            pending.needs_doc = self._wants_ner(pending)
         return pending
 
-    def _wants_ner(self, text: str, hits: list[tuple[str, Hit]]) -> bool:
+    def _wants_ner(self, pending: _Pending) -> bool:
         mode = self.config.ner
         if mode == "never":
             return False
         if mode == "always":
             return True
         # auto: a name matters only as the subject of other private data or of a threat
-        return bool(hits) or self._intent_cue(text)
-
-    def _intent_cue(self, text: str) -> bool:
-        return False
+        return bool(pending.hits) or pending.cue
 
     def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
         norm = pending.norm
@@ -150,8 +178,24 @@ class Scanner:
                 if detector.may_fire(doc.text):
                     hits.extend((detector.id, _shift(h, offset)) for h in detector.detect(data))
         findings = [f for f in (self._to_finding(norm, det, h) for det, h in hits) if f is not None]
-        return Report(text=norm.original, findings=tuple(resolve_overlaps(findings)),
-                      warnings=tuple(pending.warnings))
+        resolved = tuple(resolve_overlaps(findings))
+        warnings = tuple(pending.warnings)
+        if not resolved and not pending.cue:  # nothing for the policy layer to judge
+            return Report(text=norm.original, warnings=warnings, context=pending.context, redacted_text=norm.original)
+        intents = self._intents(norm) if pending.cue else ()
+        signals = detect_signals(norm.original, resolved, intents, pending.context, self.lexicon)
+        decision = self.policy.evaluate(resolved, intents, signals, pending.context)
+        return Report(text=norm.original, findings=resolved, warnings=warnings, intents=intents, signals=signals,
+                      context=pending.context, violations=decision.violations, verdict=decision.verdict,
+                      redacted_text=redact(norm.original, resolved))
+
+    def _intents(self, norm: NormalizedText) -> tuple[Intent, ...]:
+        """Intents in the normalised text, with offsets mapped back to the original."""
+        out = []
+        for intent in self.intents.detect(norm.text):
+            start, end = norm.span(intent.start, intent.end)
+            out.append(dataclasses.replace(intent, start=start, end=end))
+        return tuple(out)
 
     def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit) -> Finding | None:
         confidence = score(hit, norm.text, self.config.context_boost)
@@ -198,8 +242,8 @@ def _shift(hit: Hit, offset: int) -> Hit:
     return dataclasses.replace(hit, start=hit.start + offset, end=hit.end + offset) if offset else hit
 
 
-def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
+def _batched(items: Iterable[Post], size: int) -> Iterator[list[Post]]:
+    batch: list[Post] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -216,6 +260,6 @@ def _worker_init(config: ScannerConfig) -> None:
     _WORKER["scanner"] = Scanner(config)
 
 
-def _worker_scan(batch: list[str]) -> list[Report]:
+def _worker_scan(batch: list[Post]) -> list[Report]:
     scanner: Scanner = _WORKER["scanner"]
-    return scanner._scan_batch(batch)
+    return scanner.scan_batch(batch)

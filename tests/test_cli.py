@@ -94,3 +94,36 @@ def test_detectors_lists_ids_types_and_enabled() -> None:
     some = rows[0]["id"]
     disabled = run(["--config", "/dev/null", "detectors"]).stdout.decode()
     assert some in disabled
+
+
+def test_fail_on_sets_the_exit_code_for_pre_publish_hooks() -> None:
+    threat = b"keep talking and I post your address. I know where you live.\n"
+    assert run(["scan", "-", "--format", "jsonl", "--fail-on", "review"], threat).returncode == 1
+    assert run(["scan", "-", "--format", "jsonl", "--fail-on", "block"], b"lovely weather today\n").returncode == 0
+    assert run(["scan", "-", "--format", "jsonl"], threat).returncode == 0
+
+
+def test_jsonl_records_carry_the_policy_fields_and_honour_context() -> None:
+    posts = [
+        {"id": "own", "text": "Questions? Call us at +1 800 555 0199, our customer service team is here",
+         "context": {"author_is_business": True}},
+        {"id": "bad-context", "text": "hello", "context": {"mentions": 5}},
+        {"id": "dox", "text": "@jenny_r lives at 42 Elm St, Springfield IL 62704. go say hi"},
+    ]
+    stdin = "\n".join(json.dumps(p) for p in posts).encode() + b"\n"
+    records = {r["id"]: r for r in jsonl(run(["scan", "-", "--format", "jsonl"], stdin).stdout)}
+    assert records["own"]["verdict"] == "allow"
+    assert "error" in records["bad-context"] and "context" in str(records["bad-context"]["error"])
+    dox = records["dox"]
+    assert dox["verdict"] == "block"
+    assert {"findings", "intents", "signals", "violations", "verdict", "redacted_text"} <= set(dox)
+    assert dox["redacted_text"] == "@jenny_r lives at [STREET_ADDRESS]. go say hi"
+    assert "42 Elm" not in json.dumps(dox["violations"])
+
+
+def test_processes_flag_keeps_order_and_error_records() -> None:
+    stdin = b"first 536-22-9134 ssn\n{broken\nthird post\n"
+    records = jsonl(run(["scan", "-", "--input", "text", "--format", "jsonl", "--processes", "2",
+                         "--ner", "never"], stdin).stdout)
+    assert [r["id"] for r in records] == [1, 2, 3]
+    assert records[0]["findings"] and records[2]["findings"] == []

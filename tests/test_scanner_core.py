@@ -66,7 +66,7 @@ def test_non_str_input_is_a_type_error_naming_the_argument() -> None:
     scanner = make_scanner()
     with pytest.raises(TypeError, match="text must be str"):
         scanner.scan(b"bytes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="texts"):
+    with pytest.raises(TypeError, match="posts"):
         list(scanner.scan_many(["ok", 3]))  # type: ignore[list-item]
 
 
