@@ -44,7 +44,7 @@ class _Pending:
     context: PostContext | None = None
     hits: list[tuple[str, Hit]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    cue: bool = False
+    intents: tuple[Intent, ...] = ()
     needs_doc: bool = False
 
 
@@ -154,7 +154,8 @@ class Scanner:
         for detector in self._cheap:
             if detector.may_fire(norm.text):
                 pending.hits.extend((detector.id, h) for h in detector.detect(data))
-        pending.cue = self.intents.has_cue(norm.text)
+        if self.intents.has_cue(norm.text):  # cheap and sound: no cue, no intent
+            pending.intents = self._intents(norm)
         if self._doc_detectors:
             pending.needs_doc = self._wants_ner(pending)
         return pending
@@ -166,7 +167,7 @@ class Scanner:
         if mode == "always":
             return True
         # auto: a name matters only as the subject of other private data or of a threat
-        return bool(pending.hits) or pending.cue
+        return bool(pending.hits) or bool(pending.intents)
 
     def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
         norm = pending.norm
@@ -180,9 +181,9 @@ class Scanner:
         findings = [f for f in (self._to_finding(norm, det, h) for det, h in hits) if f is not None]
         resolved = tuple(resolve_overlaps(findings))
         warnings = tuple(pending.warnings)
-        if not resolved and not pending.cue:  # nothing for the policy layer to judge
+        intents = pending.intents
+        if not resolved and not intents:  # nothing for the policy layer to judge
             return Report(text=norm.original, warnings=warnings, context=pending.context, redacted_text=norm.original)
-        intents = self._intents(norm) if pending.cue else ()
         signals = detect_signals(norm.original, resolved, intents, pending.context, self.lexicon)
         decision = self.policy.evaluate(resolved, intents, signals, pending.context)
         return Report(text=norm.original, findings=resolved, warnings=warnings, intents=intents, signals=signals,
