@@ -167,7 +167,7 @@ class IntentDetector:
         if problems:
             raise PatternError(str(folder), problems)
         self._after_object = frozenset(self._lex.words.get(_AFTER_OBJECT_LEXICON, ()))
-        self._cue = _cue_regex(self._lex)
+        self._cue = _CueIndex(self._lex)
 
     def __repr__(self) -> str:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
@@ -176,7 +176,7 @@ class IntentDetector:
 
     def has_cue(self, text: str) -> bool:
         """Cheap check: False means :meth:`detect` cannot find any intent in ``text``."""
-        return self._cue.search(text.lower()) is not None
+        return self._cue.search(text.lower())
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """The intents in ``text``, ordered by position, with offsets into ``text``."""
@@ -641,21 +641,39 @@ def _expand_list(values: Any, lex: _Lexicon, problems: list[str], where: str) ->
     return out
 
 
-def _cue_regex(lex: _Lexicon) -> re.Pattern[str]:
-    """One regex over every cue word in the lower-cased text.
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
 
-    A word that starts (ends) with a letter or digit must not be preceded (followed) by one:
-    the tokenizer only splits between two letters or digits in special cases ("gon|na",
+
+class _CueIndex:
+    """Every cue word of the lexicon, found in the lower-cased text.
+
+    A cue word that starts (ends) with a letter or digit must not be preceded (followed) by
+    one: the tokenizer only splits between two letters or digits in special cases ("gon|na",
     "can|not") that involve no cue word, so this never misses a token the Matcher sees.
+    Plain words (letters and digits only) are looked up in a set of the text's maximal
+    letter-digit runs, which is the same test; the few other cues form one regex.
     """
-    pieces: set[str] = set()
-    for name in lex.cues:
-        if name in lex.words:
-            pieces.update(_bounded(re.escape(w), w[0].isalnum(), w[-1].isalnum()) for w in lex.words[name])
-        elif name in lex.regex:
-            body = lex.regex[name].removeprefix("^").removesuffix("$")
-            pieces.add(_bounded(f"(?:{body})", True, True))
-    return re.compile("|".join(sorted(pieces, key=lambda p: (-len(p), p))))
+
+    def __init__(self, lex: _Lexicon) -> None:
+        plain: set[str] = set()
+        pieces: set[str] = set()
+        for name in lex.cues:
+            if name in lex.words:
+                for w in lex.words[name]:
+                    if _ALNUM_RUN.fullmatch(w):
+                        plain.add(w)
+                    else:
+                        pieces.add(_bounded(re.escape(w), w[0].isalnum(), w[-1].isalnum()))
+            elif name in lex.regex:
+                body = lex.regex[name].removeprefix("^").removesuffix("$")
+                pieces.add(_bounded(f"(?:{body})", True, True))
+        self.words = frozenset(plain)
+        self.pattern = re.compile("|".join(sorted(pieces, key=lambda p: (-len(p), p)))) if pieces else None
+
+    def search(self, lowered: str) -> bool:
+        if not self.words.isdisjoint(_ALNUM_RUN.findall(lowered)):
+            return True
+        return self.pattern is not None and self.pattern.search(lowered) is not None
 
 
 def _bounded(piece: str, start: bool, end: bool) -> str:
