@@ -7,8 +7,8 @@ Each check is a small named predicate over the matched *value* (never logged):
   samples), ``sequential``, ``repeated``, ``uuid``, ``english_word``,
   ``password_phrase`` and ``code_reference``;
 * validators (True = plausible): ``jwt`` (the header decodes to a JSON object
-  naming ``alg``), ``password_like`` (letters and a digit or symbol) and
-  ``has_digit``.
+  naming ``alg``), ``discord_id`` (a Discord token's first part is a base64
+  numeric id), ``password_like`` (letters and a digit or symbol) and ``has_digit``.
 
 The small English word list lives in ``patterns/lexicons/credential_words.txt``.
 """
@@ -307,6 +307,13 @@ def is_jwt(value: str) -> bool:
         text = header.decode("latin-1")
         return text.startswith('{"') and text.rstrip().endswith("}") and ('"alg"' in text or '"typ"' in text)
     return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
+
+
+@validator("discord_id")
+def is_discord_id(value: str) -> bool:
+    """A Discord token's first part is the bot's numeric id (a 17-20 digit snowflake) in base64."""
+    decoded = _b64url_decode(value.split(".", 1)[0])
+    return decoded is not None and 17 <= len(decoded) <= 20 and decoded.isdigit()
 
 
 @validator("password_like")

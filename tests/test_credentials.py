@@ -64,6 +64,17 @@ POSITIVES = [
      "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
     ("curl -H 'Authorization: Bearer 9hQ2mZ7kLp4xR8tV1cNb' https://api.example.org", "ACCESS_TOKEN",
      "9hQ2mZ7kLp4xR8tV1cNb"),
+    # a token in a URL's user part is a credential, not an e-mail address
+    ("git clone https://ghp_R7kQ2mZx9LpV4tN8wB3cH6jD1fS5gY0aE2uK@github.com/acme/app.git", "ACCESS_TOKEN",
+     "ghp_R7kQ2mZx9LpV4tN8wB3cH6jD1fS5gY0aE2uK"),
+    ("discord bot token MTQqVq82TUbCdHVAtiUrUHMw.RCNxoP.vUaqtRH87HSK7lG6S0faqNGviVL", "ACCESS_TOKEN",
+     "MTQqVq82TUbCdHVAtiUrUHMw.RCNxoP.vUaqtRH87HSK7lG6S0faqNGviVL"),
+    ("MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs", "ACCESS_TOKEN",
+     "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs"),
+    ("okta_api_token: 00354g1vNQJ0tbpiWVL2vavMDBfCMfUoupSgLg91bU", "ACCESS_TOKEN",
+     "00354g1vNQJ0tbpiWVL2vavMDBfCMfUoupSgLg91bU"),
+    ("aws_secret_access_key: 'm{{h}o)p${e]nob(ody[finds>-_$#thisone}}'", "GENERIC_SECRET",
+     "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"),
     # OTP_OR_RECOVERY_CODE
     ("my verification code is 482913 can u log in for me", "OTP_OR_RECOVERY_CODE", "482913"),
     ("2FA code: 731-264", "OTP_OR_RECOVERY_CODE", "731-264"),
@@ -111,6 +122,17 @@ NEGATIVES = [
     "seed phrase is the one thing you should never share with anyone online or in your dms ever",
     "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7\n-----END PUBLIC KEY-----",
     "Great game last night, see you all at the stadium on Friday!",
+    # a key named for a provider whose own rule fixes the format, in that alphabet but the wrong length
+    "export AWS_SECRET_ACCESS_KEY=5b0e9c7f2a14d8e63b91c0f47ad25e8b6c3f91d07a",
+    "aws_secret_key: Zq8mR2pLx9Wd3+Kt7Vb1Nc4Hs6Fg0Ja5Ue2Y",
+    "okta_api_key: 00354g1vNQJ0tbpiWVL2vavMDBfCMfUoupSgLg91b-",
+    # a Teams connector URL that is not an incoming webhook
+    "webhookUrl: 'https://outlook.office.com/webhook/82fc2788-c6f4-4507-a657-36c91eccfd87@93f33571-550f-43cf-b09f"
+    "-cd33c338d086/JenkinsCI/4f3bbf41e81a4f36887a1a4d7cbfb2c6/82fa2788-c6f4-45c7-a657-36f91eccfd87'",
+    # a Discord-shaped string with no Discord word nearby and no numeric id
+    "build MTQqVq82TUbCdHVAtiUrUHMw.RCNxoP.vUaqtRH87HSK7lG6S0faqNGviVL failed on both runners",
+    # an anonymous login opens no account
+    'ftp.user = "anonymous";\nftp.password = "guest@";',
 ]
 
 
@@ -145,7 +167,7 @@ def test_every_credential_rule_is_masked_and_typed() -> None:
         assert rule.subtype in subtypes, rule.id
         assert rule.preview, rule.id
         assert rule.group == "value", rule.id
-        assert rule.keywords, f"{rule.id} has no keyword pre-check"
+        assert rule.keywords or rule.min_digits >= 5, f"{rule.id} has no keyword or digit pre-check"
     assert {r.subtype for r in rules} == subtypes
 
 
@@ -160,6 +182,33 @@ def test_plain_post_runs_no_credential_rule() -> None:
     lowered = text.lower()
     assert [r.id for f in FAMILIES for r in f.rules if any(k in lowered for k in r.keywords)] == []
     assert not any(RuleDetector(f).may_fire(text) for f in FAMILIES)
+
+
+def test_keywords_are_distinctive() -> None:
+    # A keyword of one or two characters (or a very common substring) passes the pre-check on almost
+    # every post; such rules also need a digit gate. Code operators and Azure's `Q~` marker are rare in prose.
+    rare_short = {"==", "!=", "q~", "pw", "-p", "-u"}
+    for rule in (r for f in FAMILIES for r in f.rules):
+        for keyword in rule.keywords:
+            if len(keyword.strip()) <= 2 and keyword.strip() not in rare_short:
+                assert rule.min_digits >= 8, f"{rule.id}: keyword {keyword!r} needs a digit gate"
+        assert not rule.keywords & {"pat", "pin", "sk", "cio", "-us", "sign", "cred", "iam"} or rule.min_digits, rule.id
+
+
+def test_url_user_part_is_not_an_email(cred_scanner: Scanner) -> None:
+    for text in ("git clone https://ghp_R7kQ2mZx9LpV4tN8wB3cH6jD1fS5gY0aE2uK@github.com/acme/app.git",
+                 "mirror: https://jsmith:Xk2mQ9vL@files.acme-logistics.co.uk/pub"):
+        report = cred_scanner.scan(text)
+        assert [f.type for f in report.findings] == ["CREDENTIAL"]
+    (email,) = cred_scanner.scan("write to jsmith@acme-logistics.co.uk today").findings
+    assert email.type == "EMAIL_ADDRESS"
+
+
+def test_discord_id_validator() -> None:
+    token_id = base64.b64encode(b"198622483471925248").decode()
+    assert cc.is_discord_id(f"{token_id}.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs")
+    assert not cc.is_discord_id("MTQqVq82TUbCdHVAtiUrUHMw.RCNxoP.vUaqtRH87HSK7lG6S0faqNGviVL")
+    assert not cc.is_discord_id(f"{base64.b64encode(b'1986224834').decode()}.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs")
 
 
 # -- secrets never leave the finding in plain text ---------------------------------------
