@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .intents import Intent
@@ -33,6 +33,21 @@ def mask(value: str, keep_start: int = 4, keep_end: int = 2) -> str:
     if len(value) < keep_start + keep_end + 8:
         return "*" * min(len(value), 8)
     return f"{value[:keep_start]}****...{value[len(value) - keep_end:]}"
+
+
+class Located(Protocol):
+    """Anything the policy layers can cite: a Finding or an Intent (id, type and span)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def confidence(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

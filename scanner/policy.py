@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import PatternError
+from .findings import Located
 from .intents import INTENT_TYPES
 from .signals import SIGNAL_TYPES, PostContext
 
@@ -67,15 +68,6 @@ def verdict_at_least(verdict: str, level: str) -> bool:
     return verdict_rank(verdict) >= verdict_rank(level)
 
 
-class _Item(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def confidence(self) -> float: ...
 
 
 class _SignalLike(Protocol):
@@ -189,8 +181,8 @@ class Policy:
 
     def evaluate(
         self,
-        findings: Iterable[_Item],
-        intents: Iterable[_Item],
+        findings: Iterable[Located],
+        intents: Iterable[Located],
         signals: Iterable[_SignalLike],
         post_context: PostContext | None = None,
     ) -> Decision:
@@ -198,7 +190,7 @@ class Policy:
         findings = tuple(findings)
         intents = tuple(intents)
         about, post_wide = _index_signals(signals, post_context)
-        outcomes: dict[str, list[tuple[_Item, _Outcome]]] = {}
+        outcomes: dict[str, list[tuple[Located, _Outcome]]] = {}
         intent_rules = {t: r for r in self.rules for t in r.intents}
         active: set[str] = set()
         for intent in intents:
@@ -226,7 +218,7 @@ class Policy:
         return Decision(tuple(violations), verdict)
 
     def active_intents(
-        self, intents: Iterable[_Item], signals: Iterable[_SignalLike], post_context: PostContext | None = None
+        self, intents: Iterable[Located], signals: Iterable[_SignalLike], post_context: PostContext | None = None
     ) -> tuple[Any, ...]:
         """The intents that count after negation, reporting, quotes and hypotheticals."""
         intents = tuple(intents)
@@ -258,7 +250,7 @@ class Policy:
         final = max(0, min(cap, rank) - steps)
         return _Outcome(VERDICTS[final], tuple(raised), tuple(lowered))
 
-    def _violation(self, rule: PolicyRule, kept: Sequence[tuple[_Item, _Outcome]]) -> Violation:
+    def _violation(self, rule: PolicyRule, kept: Sequence[tuple[Located, _Outcome]]) -> Violation:
         action = max((o.action for _, o in kept), key=verdict_rank)
         items = sorted(kept, key=lambda pair: (pair[0].start, pair[0].id))
         raised = sorted({k for _, o in kept if o.action == action for k in o.raised_by})

@@ -11,16 +11,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
-
-class _Span(Protocol):
-    @property
-    def type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
+from .findings import Located
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +62,12 @@ def placeholder(finding_type: str) -> str:
     return f"[{finding_type}]"
 
 
-def redact(text: str, findings: Iterable[_Span]) -> str:
+def redact(text: str, findings: Iterable[Located]) -> str:
     """``text`` with every finding span replaced by ``[TYPE]``."""
     return redact_with_map(text, findings).text
 
 
-def redact_with_map(text: str, findings: Iterable[_Span]) -> Redaction:
+def redact_with_map(text: str, findings: Iterable[Located]) -> Redaction:
     """The redacted text and the replacements that produced it."""
     spans = []
     for f in findings:

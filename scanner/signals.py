@@ -19,9 +19,10 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import InputError, PatternError
+from .findings import Located
 
 SIGNAL_TYPES: tuple[str, ...] = (
     "SELF_DISCLOSURE", "BUSINESS_CONTACT", "PUBLIC_FIGURE", "NEWS_OR_REPORT", "QUOTE", "NEGATION",
@@ -57,18 +58,8 @@ SECTION_SIGNAL: Mapping[str, str] = {
 }
 
 
-class _Finding(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
 
 
-_Intent = _Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +203,8 @@ class _Item:
 
 def detect_signals(
     text: str,
-    findings: Iterable[_Finding],
-    intents: Iterable[_Intent],
+    findings: Iterable[Located],
+    intents: Iterable[Located],
     post_context: PostContext | None,
     lexicon: ContextLexicon,
 ) -> tuple[Signal, ...]:
