@@ -1,5 +1,8 @@
 """Accuracy suite: span P / R / F1 / F2 per type on presidio_synth, PERSON on tweets, credentials.
 
+presidio_synth is scored with addresses merged into whole-address spans (the headline,
+see :func:`benchmarks.datasets.merge_address_parts`) and, for reference, as labeled.
+
 Ours runs with ``ner="always"`` (all names found, the redaction operating point);
 ``ner="auto"`` is scored on presidio_synth too, to show what the default mode leaves
 out. Predictions come from each system's single-process batch call.
@@ -8,7 +11,6 @@ out. Predictions come from each system's single-process batch call.
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,7 +19,7 @@ from . import datasets
 from .datasets import Record, Span
 from .metrics import MATCH_RULES, score_corpus
 from .settings import Progress, Settings
-from .systems import System
+from .systems import System, make_system
 
 PERSON_ONLY = ("PERSON",)
 CREDENTIALS_HOOK = "benchmarks.credentials_eval"
@@ -49,11 +51,16 @@ def run(settings: Settings, systems: Mapping[str, System], progress: Progress) -
     out: dict[str, Any] = {"suite": "accuracy"}
 
     synth = datasets.subsample(datasets.load_presidio_synth(settings.data_dir), settings.synth_limit, settings.seed)
+    as_labeled = datasets.subsample(
+        datasets.load_presidio_synth(settings.data_dir, merge_addresses=False), settings.synth_limit, settings.seed
+    )
     out["synth"] = {"records": len(synth), "types": list(datasets.SYNTH_TYPES), "systems": {}}
+    out["synth_as_labeled"] = {"records": len(as_labeled), "systems": {}}
     for key, system in systems.items():
         progress(f"accuracy: presidio_synth ({len(synth)} records) with {system.label}")
         predictions = predict(system, synth, settings)
         out["synth"]["systems"][key] = _score(synth, predictions, datasets.SYNTH_TYPES)
+        out["synth_as_labeled"]["systems"][key] = _score(as_labeled, predictions, datasets.SYNTH_TYPES)
 
     tweets = tweet_corpora(settings)
     out["person"] = {"corpora": {}, "systems": {}}
@@ -84,9 +91,10 @@ def run(settings: Settings, systems: Mapping[str, System], progress: Progress) -
 
 
 def run_credentials(settings: Settings, systems: Mapping[str, System], progress: Progress) -> dict[str, Any]:
-    """HOOK: ``benchmarks/credentials_eval.py``'s ``evaluate_credentials(data_dir, scan)`` (written separately).
+    """HOOK into ``benchmarks/credentials_eval.py``: ``evaluate_credentials(data_dir / "credentials", scan)``.
 
-    ``scan`` is our scanner's ``Scanner.scan`` (``ner="always"``); Presidio has no
+    ``scan(text)`` returns ``(type, start, end)`` tuples from our scanner
+    (``settings.credentials_system``, ``ours-always`` by default). Presidio has no
     credential recognizer and is not run on these sets.
     """
     try:
@@ -96,12 +104,14 @@ def run_credentials(settings: Settings, systems: Mapping[str, System], progress:
             raise
         return {"status": "pending: benchmarks/credentials_eval.py does not exist yet"}
     evaluate: Callable[..., Any] = module.evaluate_credentials
-    ours = systems.get("ours-always") or systems.get("ours-auto")
-    if ours is None:
-        return {"status": "skipped: our scanner is not among the systems"}
+    key = settings.credentials_system
+    if not key.startswith("ours-"):
+        return {"status": f"skipped: {key} is not our scanner"}
+    ours = systems[key] if key in systems else make_system(key)
+
+    def scan(text: str) -> list[tuple[str, int, int]]:
+        return [(f.type, f.start, f.end) for f in ours.scan(text).findings]
+
     progress(f"accuracy: credential sets with {ours.label}")
-    kwargs: dict[str, Any] = {}
-    if settings.synth_limit is not None and "limit" in inspect.signature(evaluate).parameters:
-        kwargs["limit"] = settings.synth_limit  # the subsample size of the other accuracy corpora
-    result = evaluate(settings.data_dir, ours.scan, **kwargs)
-    return {"status": "ok", "system": ours.key, "result": result}
+    result = evaluate(settings.data_dir / "credentials", scan)
+    return {"status": "ok", "system": key, "result": result}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,22 +84,61 @@ def subsample(records: Sequence[Record], n: int | None, seed: int) -> list[Recor
 
 # --- presidio_synth -----------------------------------------------------------------
 
+# Address parts that continue a street address in presidio_synth templates.
+ADDRESS_PARTS = frozenset({"STREET_ADDRESS", "GPE", "ZIP_CODE"})
+_ADDRESS_GAP = re.compile(r"[\s,.;:#/-]*")
 
-def load_presidio_synth(data_dir: Path, types: Iterable[str] = SYNTH_TYPES) -> list[Record]:
-    """presidio_synth sentences with their in-scope spans (other types are dropped)."""
+
+def merge_address_parts(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Merge each run of address parts holding a STREET_ADDRESS into one STREET_ADDRESS span.
+
+    Some presidio_synth templates label one address as several slots
+    (``{{STREET_ADDRESS}} {{STREET_ADDRESS}} {{STREET_ADDRESS}}\n{{GPE}}\n{{ZIP_CODE}}``), others
+    as one span. A run is a sequence of STREET_ADDRESS / GPE / ZIP_CODE spans separated only
+    by whitespace and light punctuation; a run without a STREET_ADDRESS part (a city alone)
+    is not an address and is left out. Other spans are returned unchanged.
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    out: list[Span] = []
+    run: list[Span] = []
+
+    def flush() -> None:
+        if run and any(s.type == "STREET_ADDRESS" for s in run):
+            out.append(Span("STREET_ADDRESS", run[0].start, max(s.end for s in run)))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for span in ordered:
+        if span.type not in ADDRESS_PARTS:
+            out.append(span)
+            continue
+        if run and not (span.start >= run[-1].end and _ADDRESS_GAP.fullmatch(text, run[-1].end, span.start)):
+            flush()
+        run.append(span)
+    flush()
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def load_presidio_synth(
+    data_dir: Path, types: Iterable[str] = SYNTH_TYPES, merge_addresses: bool = True
+) -> list[Record]:
+    """presidio_synth sentences with their in-scope spans (other types are dropped).
+
+    With ``merge_addresses`` (the default, see :func:`merge_address_parts`) an address
+    labeled as several slots becomes one STREET_ADDRESS span covering all of it.
+    """
     keep = frozenset(types)
     path = _require(data_dir / "presidio_synth" / "synth_dataset_v2.json")
     rows = json.loads(path.read_text(encoding="utf-8"))
     out = []
     for i, row in enumerate(rows):
-        spans = tuple(
-            sorted(
-                (Span(s["entity_type"], s["start_position"], s["end_position"]) for s in row["spans"]
-                 if s["entity_type"] in keep),
-                key=lambda s: (s.start, s.end),
-            )
-        )
-        out.append(Record(f"synth-{i}", row["full_text"], spans))
+        text = row["full_text"]
+        spans = [Span(s["entity_type"], s["start_position"], s["end_position"]) for s in row["spans"]]
+        if merge_addresses:
+            spans = merge_address_parts(text, spans)
+        kept = tuple(sorted((s for s in spans if s.type in keep), key=lambda s: (s.start, s.end)))
+        out.append(Record(f"synth-{i}", text, kept))
     return out
 
 

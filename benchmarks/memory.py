@@ -1,12 +1,13 @@
 """Memory suite: peak RSS of each system, each measured in a fresh Python subprocess.
 
-A child process (``python -m benchmarks.memory <system> <workload> ...``) imports and
+A child process (``python -m benchmarks.memory <system> <texts.json>``) imports and
 builds one system, records its RSS after loading, runs one workload with ``scan``
-one post at a time, and prints JSON with its peak RSS (``ru_maxrss``, the high-water
+one post at a time, and prints JSON with its peak RSS (``VmHWM``, the high-water
 mark of the whole process, interpreter and model included). Workloads:
 
 - ``posts``: the feed corpus (a) followed by the all-PII corpus (b);
-- ``1MB``: one 1 MB text built from the feed posts.
+- ``1MB``: the speed suite's 1 MB text (feed posts joined) (for Presidio only with
+  ``--presidio-1mb``: in a trial it took about 4 minutes and 3.5 GB).
 """
 
 from __future__ import annotations
@@ -29,31 +30,49 @@ WORKLOADS = ("posts", "1MB")
 RSS_TARGET_MB = 350.0
 
 
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
-
-
-def _current_rss_mb() -> float | None:
+def _status_mb(field: str) -> float | None:
+    """A ``Vm*`` field of /proc/self/status in MB (Linux), else None."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
 
 
-def child(system_key: str, workload: str, data_dir: Path, posts: int, seed: int) -> dict[str, Any]:
+def _peak_rss_mb() -> float:
+    """The RSS high-water mark of this process.
+
+    ``VmHWM`` where available: Linux keeps ``ru_maxrss`` across ``exec``, so a child
+    started from a big parent would report the parent's peak.
+    """
+    hwm = _status_mb("VmHWM")
+    if hwm is not None:
+        return hwm
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
+
+
+def _current_rss_mb() -> float | None:
+    return _status_mb("VmRSS")
+
+
+def workload_texts(workload: str, settings: Settings) -> list[str]:
+    """The texts of a workload (built by the parent, so the child holds only the texts)."""
+    if workload == "1MB":  # the same text as the speed suite's 1 MB case
+        speed_feed = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed)
+        return [datasets.build_long_text(speed_feed, datasets.LONG_TEXT_SIZES["1MB"])]
+    feed = datasets.build_feed(settings.data_dir, settings.memory_posts, settings.seed)
+    all_pii = datasets.build_all_pii(settings.data_dir, max(settings.memory_posts // 5, 1), settings.seed)
+    return [r.text for r in feed] + [r.text for r in all_pii]
+
+
+def child(system_key: str, texts_file: Path) -> dict[str, Any]:
     """Runs inside the fresh subprocess."""
     from .systems import make_system
 
-    feed = datasets.build_feed(data_dir, posts, seed)
-    texts = [r.text for r in feed]
-    if workload == "posts":
-        texts += [r.text for r in datasets.build_all_pii(data_dir, max(posts // 5, 1), seed)]
-    else:
-        texts = [datasets.build_long_text(feed, datasets.LONG_TEXT_SIZES["1MB"])]
+    texts: list[str] = json.loads(texts_file.read_text(encoding="utf-8"))
     before_load = _current_rss_mb()
     start = time.perf_counter()
     system = make_system(system_key)
@@ -62,21 +81,19 @@ def child(system_key: str, workload: str, data_dir: Path, posts: int, seed: int)
     try:
         for text in texts:
             system.scan(text)
-    except Exception as exc:  # report, do not crash the suite
-        error = type(exc).__name__
+    except Exception as exc:  # report (class and first line only), do not crash the suite
+        lines = str(exc).strip().splitlines()
+        error = f"{type(exc).__name__}: {lines[0][:100]}" if lines else type(exc).__name__
     return {
-        "system": system_key, "workload": workload, "texts": len(texts), "chars": sum(map(len, texts)),
+        "system": system_key, "texts": len(texts), "chars": sum(map(len, texts)),
         "rss_before_load_mb": before_load, "rss_after_load_mb": loaded, "peak_rss_mb": _peak_rss_mb(),
         "seconds": round(time.perf_counter() - start, 2), "error": error,
     }
 
 
-def measure(system_key: str, workload: str, settings: Settings) -> dict[str, Any]:
+def measure(system_key: str, workload: str, texts_file: Path) -> dict[str, Any]:
     """Run one child process and return what it reported."""
-    cmd = [
-        sys.executable, "-m", "benchmarks.memory", system_key, workload,
-        "--data-dir", str(settings.data_dir), "--posts", str(settings.memory_posts), "--seed", str(settings.seed),
-    ]
+    cmd = [sys.executable, "-m", "benchmarks.memory", system_key, str(texts_file)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False)
@@ -85,29 +102,41 @@ def measure(system_key: str, workload: str, settings: Settings) -> dict[str, Any
         tail = proc.stderr.strip().splitlines()[-1:] if proc.stderr.strip() else []
         return {"system": system_key, "workload": workload, "error": f"exit {proc.returncode}: {' '.join(tail)[:200]}"}
     result: dict[str, Any] = json.loads(lines[-1])
+    result["workload"] = workload
     return result
 
 
 def run(settings: Settings, system_keys: Sequence[str], progress: Progress) -> dict[str, Any]:
     started = time.perf_counter()
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for workload in settings.memory_workloads:
+        files[workload] = settings.cache_dir / f"memory-{workload}.json"
+        files[workload].write_text(json.dumps(workload_texts(workload, settings)), encoding="utf-8")
     rows = []
-    for key in system_keys:
-        for workload in WORKLOADS:
-            progress(f"memory: {key} / {workload} in a fresh process")
-            rows.append(measure(key, workload, settings))
+    try:
+        for key in system_keys:
+            for workload in settings.memory_workloads:
+                if key == "presidio" and workload == "1MB" and not settings.presidio_1mb:
+                    rows.append({"system": key, "workload": workload, "error": "not run (needs --presidio-1mb)"})
+                    continue
+                progress(f"memory: {key} / {workload} in a fresh process")
+                rows.append(measure(key, workload, files[workload]))
+    finally:
+        for path in files.values():
+            path.unlink(missing_ok=True)
     return {"suite": "memory", "posts": settings.memory_posts, "rows": rows,
             "target_mb": RSS_TARGET_MB, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory", description="One peak-RSS measurement (child).")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.memory", description="One peak-RSS measurement (the child of the memory suite)."
+    )
     parser.add_argument("system", help="ours-auto | ours-always | presidio")
-    parser.add_argument("workload", choices=WORKLOADS)
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--posts", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("texts_file", type=Path, help="JSON list of texts to scan one at a time")
     args = parser.parse_args(argv)
-    print(json.dumps(child(args.system, args.workload, args.data_dir, args.posts, args.seed)))
+    print(json.dumps(child(args.system, args.texts_file)))
     return 0
 
 

@@ -33,13 +33,16 @@ class Settings:
     synth_limit: int | None = None
     tweets_limit: int | None = None  # per tweet corpus (WNUT-17, each BTC section)
     credentials: bool = True
+    credentials_system: str = "ours-always"
     # speed
     feed_size: int = 3000
     all_pii_size: int | None = None
     long_repeats: dict[str, int] = field(default_factory=lambda: {"10KB": 5, "100KB": 3, "1MB": 2})
-    presidio_long_sizes: tuple[str, ...] = ("10KB", "100KB", "1MB")
+    presidio_long_sizes: tuple[str, ...] = ("10KB", "100KB")
+    presidio_1mb: bool = False  # Presidio on 1 MB takes minutes and GBs: opt in
     # memory / profile
     memory_posts: int = 1000
+    memory_workloads: tuple[str, ...] = ("posts", "1MB")
     profile_posts: int = 1500
     progress: bool = True
     command: str = ""
@@ -63,14 +66,14 @@ def preset(mode: str, **overrides: Any) -> Settings:
     if mode == "quick":
         values: dict[str, Any] = dict(
             synth_limit=300, tweets_limit=150, feed_size=600, all_pii_size=200,
-            long_repeats={"10KB": 3, "100KB": 2, "1MB": 1}, presidio_long_sizes=("10KB", "100KB"),
+            long_repeats={"10KB": 3, "100KB": 1, "1MB": 1}, presidio_long_sizes=("10KB", "100KB"),
             memory_posts=300, profile_posts=300,
         )
     elif mode == "smoke":
         values = dict(
-            synth_limit=12, tweets_limit=6, credentials=True, feed_size=40, all_pii_size=8, warmup=2,
-            long_repeats={"10KB": 1, "100KB": 1}, presidio_long_sizes=("10KB",),
-            memory_posts=10, profile_posts=20, batch_size=8, progress=False,
+            synth_limit=12, tweets_limit=6, credentials=False, feed_size=40, all_pii_size=8, warmup=2,
+            long_repeats={"10KB": 1}, presidio_long_sizes=("10KB",),
+            memory_posts=10, memory_workloads=("posts",), profile_posts=20, batch_size=8, progress=False,
         )
     else:
         raise ValueError(f"unknown mode {mode!r}; known: full, quick, smoke")

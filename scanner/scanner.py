@@ -107,8 +107,24 @@ class Scanner:
             for batch in batches:
                 yield from self.scan_batch(batch)
             return
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(n_process, initializer=_worker_init, initargs=(self.config,)) as pool:
+        yield from self._scan_in_pool(batches, n_process)
+
+    def _scan_in_pool(self, batches: Iterator[list[Post]], n_process: int) -> Iterator[Report]:
+        """Worker processes: forked from this scanner where possible (no reload), else spawned."""
+        if "fork" in multiprocessing.get_all_start_methods():
+            if self.config.ner != "never" and self._doc_detectors:
+                _ = self.nlp  # load once, before forking, so workers share it
+            ctx = multiprocessing.get_context("fork")
+            _WORKER["scanner"] = self
+            try:
+                with ctx.Pool(n_process) as pool:
+                    for reports in pool.imap(_worker_scan, batches):
+                        yield from reports
+            finally:
+                _WORKER.pop("scanner", None)
+            return
+        spawn = multiprocessing.get_context("spawn")
+        with spawn.Pool(n_process, initializer=_worker_init, initargs=(self.config,)) as pool:
             for reports in pool.imap(_worker_scan, batches):
                 yield from reports
 
@@ -191,11 +207,12 @@ class Scanner:
                       redacted_text=redact(norm.original, resolved))
 
     def _intents(self, norm: NormalizedText) -> tuple[Intent, ...]:
-        """Intents in the normalised text, with offsets mapped back to the original."""
+        """Intents in the normalised text (line-aligned chunks), with offsets into the original."""
         out = []
-        for intent in self.intents.detect(norm.text):
-            start, end = norm.span(intent.start, intent.end)
-            out.append(dataclasses.replace(intent, start=start, end=end))
+        for offset, chunk in ner_chunks(norm.text):
+            for intent in self.intents.detect(chunk):
+                start, end = norm.span(intent.start + offset, intent.end + offset)
+                out.append(dataclasses.replace(intent, start=start, end=end))
         return tuple(out)
 
     def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit) -> Finding | None:

@@ -202,3 +202,15 @@ def test_names_found_across_chunks_keep_original_offsets() -> None:
     names = [text[f.start:f.end] for f in report.findings if f.type == "NAME"]
     assert names == ["Alice", "Bob"]
     assert len(text) > module.NER_CHUNK_CHARS
+
+
+def test_intents_in_a_text_longer_than_spacy_max_length_are_found() -> None:
+    from scanner import ScannerConfig
+
+    filler = "nothing to see here, lovely weather.\n" * 28_000
+    text = filler + "keep talking and I post your address. gonna dox you\n" + "ｆｕｌｌ ｗｉｄｔｈ\n" * 20
+    assert len(text) > 1_000_000
+    report = Scanner(ScannerConfig(ner="never")).scan(text)
+    assert {i.type for i in report.intents} == {"THREAT_TO_EXPOSE"}
+    assert all(i.start >= len(filler) for i in report.intents)
+    assert report.verdict == "block"
