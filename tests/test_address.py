@@ -133,9 +133,52 @@ def test_hard_negative(text: str) -> None:
     assert values(text) == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [("no digits here", False), ("12 Oak Ave", True)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no digits here", False),
+        ("12 Oak Ave", True),
+        # digits but no address evidence: the detector is skipped
+        ("I have 2 cats and 3 dogs", False),
+        ("Top 10 movies of 2020 lol", False),
+        ("score was 21-14 tonight", False),
+        # each kind of evidence: a lexicon word, a compound ending, a postcode, a number + name
+        ("Hauptstraße 5", True),
+        ("Erzsébet tér 19", True),
+        ("PO Box 1234", True),
+        ("Springfield, IL 62704", True),
+        ("London SW1A 2AA", True),
+        ("20789 Allika 46", True),
+        ("049 Langeskov-Centret 83", True),
+        ("lives at Pagari 18", True),
+    ],
+)
 def test_may_fire(text: str, expected: bool) -> None:
     assert DETECTOR.may_fire(text) is expected
+
+
+def test_detect_without_may_fire_finds_the_same() -> None:
+    """detect() checks the evidence itself, so calling it directly changes nothing."""
+    text = "Send it to 1600 Pennsylvania Ave NW, Washington, DC 20500 please"
+    fresh = AddressDetector(CONFIG)
+    assert [(h.start, h.end) for h in fresh.detect(ScanInput(text))] == [
+        (h.start, h.end) for h in DETECTOR.detect(ScanInput(text))
+    ]
+    assert list(fresh.detect(ScanInput("I have 2 cats and 3 dogs"))) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q" + "wErTy9" * 3000 + "strasse 5",  # a long token-like string ending like a compound street
+        "Abc " * 2000 + "tér 19",
+        "ZZ" * 5000 + " NY 10001",
+    ],
+)
+def test_long_token_like_strings_do_not_time_out(text: str) -> None:
+    data = ScanInput(text, timeout=1.0)
+    list(DETECTOR.detect(data))
+    assert data.warnings == []
 
 
 def test_malformed_lexicon_lists_its_problems(tmp_path: Path) -> None:

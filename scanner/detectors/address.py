@@ -2,6 +2,9 @@
 
 How an address is found (word lists live in ``patterns/lexicons/address.toml``):
 
+0. *Evidence* (``may_fire``, reused by ``detect``): a digit plus a lexicon word found by a set
+   lookup of the post's lower-cased words, a compound street ending, a "<number> <Name>" shape
+   or a postcode (GB/CA, or a ZIP with a state just before it). Only the anchors with evidence run.
 1. *Street lines* (anchors), each one regex built from the lexicon:
    ``<number> <name> <type>`` with an English street type ("742 Evergreen Terrace");
    a type written before the name ("Rua Augusta 120", "ul. Grochowa 80");
@@ -72,9 +75,12 @@ MAX_TAIL_ITEMS = 8
 ADDRESS_LABELS = frozenset(usaddress.LABELS) - {"Recipient", "NotAddress", "LandmarkName"}
 
 _L = r"\p{L}\p{M}"
-_CAPW = rf"\p{{Lu}}[{_L}'’\-]*"
-_LOWW = rf"\p{{Ll}}[{_L}'’\-]*"
-_WORD = rf"[{_L}][{_L}'’\-]*"
+# Words are taken whole (possessive): on a long token-like string they cannot backtrack.
+_CAPW = rf"\p{{Lu}}[{_L}'’\-]*+"
+_LOWW = rf"\p{{Ll}}[{_L}'’\-]*+"
+_WORD = rf"[{_L}][{_L}'’\-]*+"
+# Start of a word: no letter, apostrophe or hyphen before it (patterns start only at word starts).
+_WSTART = rf"(?<![{_L}'’\-])"
 _NUM = r"\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w])"
 _ORD = r"\d{1,3}(?i:st|nd|rd|th)(?![\w])"
 _SP = r"[ \t]+"
@@ -82,6 +88,13 @@ _SP = r"[ \t]+"
 # quoting marks such as ">" at the start of the next line.
 _SEP = r"\.?[ \t]*,?[ \t]*(?:\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:[>•·*?\-]{1,3}[ \t]*)?,?[ \t]*)?"
 _SEP_RE = regex.compile(_SEP)
+
+
+_WORDS = regex.compile(r"[\p{L}\p{M}]+")
+_DIGIT = regex.compile(r"\d")
+_NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}'’\-]*+[ \t]")
+# Longest street line looked at before a postcode (usaddress labels this window only).
+POSTCODE_LOOKBACK = 160
 
 
 def _alt(words: Iterable[str], *, boundary: bool = True) -> str:
@@ -108,7 +121,6 @@ class AddressLexicon:
     region_code: regex.Pattern[str]
     state_zip_lower: regex.Pattern[str]
     unit_word: regex.Pattern[str]
-    postcode_anchor: regex.Pattern[str]
     cue: regex.Pattern[str]
     stop_words: frozenset[str]
     particles: frozenset[str]
@@ -118,6 +130,13 @@ class AddressLexicon:
     examples_no_match: tuple[str, ...]
     postcode_shapes: dict[str, regex.Pattern[str]]
     postcode_examples: dict[str, tuple[str, ...]]
+    # Cheap evidence (see AddressDetector.evidence): lower-cased words that let an anchor run.
+    triggers: tuple[tuple[str, frozenset[str]], ...]
+    directions: frozenset[str]
+    compound_endings: tuple[str, ...]
+    gb_ca: regex.Pattern[str]
+    us_zip: regex.Pattern[str]
+    state_before: regex.Pattern[str]
 
 
 def _strings(data: dict[str, Any], section: str, key: str, problems: list[str]) -> list[str]:
@@ -134,6 +153,16 @@ def _compile(source: str, name: str, problems: list[str], flags: int = 0) -> reg
     except regex.error as exc:
         problems.append(f"{name}: regex does not compile: {exc}")
         return regex.compile(r"(?!)")
+
+
+def _keywords(items: Iterable[str], *, first_only: bool = False, last_only: bool = False) -> frozenset[str]:
+    """The lower-cased words of lexicon entries (one per entry with ``first_only`` / ``last_only``)."""
+    out: set[str] = set()
+    for item in items:
+        words = _WORDS.findall(item.lower())
+        if words:
+            out.update(words[:1] if first_only else words[-1:] if last_only else words)
+    return frozenset(out)
 
 
 @functools.lru_cache(maxsize=8)
@@ -214,11 +243,13 @@ def load_lexicon(path: Path) -> AddressLexicon:
         "prefix_lower": rf"{prefix_lower}(?:{sp}(?:{capw}|{loww})){{1,5}}",
         "prefix_lower_num": rf"{prefix_lower}(?:{sp}(?:{capw}|{loww})){{1,5}}?{sp}{num}",
         "compound": (
-            rf"(?:{lead}(?:{word}{sp}){{0,2}}[{_L}][{_L}\-]*?|(?:{capw}{sp}){{0,2}}\p{{Lu}}[{_L}\-]*?)"
+            rf"(?:{lead}(?:{word}{sp}){{0,2}}{_WSTART}[{_L}][{_L}\-]{{0,40}}?"
+            rf"|{_WSTART}(?:{capw}{sp}){{0,2}}{_WSTART}\p{{Lu}}[{_L}\-]{{0,40}}?)"
             rf"(?i:{ending}){sp}{num}"
         ),
         "postfix": (
-            rf"(?:{lead}(?:{word}{sp}){{1,3}}|{capw}{sp}(?:{word}{sp}){{0,2}})(?i:{postfix_alt})(?:{sp}|(?<=\.)){num}"
+            rf"(?:{lead}(?:{word}{sp}){{1,3}}|{_WSTART}{capw}{sp}(?:{word}{sp}){{0,2}})"
+            rf"{_WSTART}(?i:{postfix_alt})(?:{sp}|(?<=\.)){num}"
         ),
         "numbered": rf"{lead}(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num}",
         "directional": rf"{lead}{dirs}{sp}(?:{capw}\.?{sp}){{0,2}}{capw}(?![{_L}\d])",
@@ -233,6 +264,20 @@ def load_lexicon(path: Path) -> AddressLexicon:
         ),
     }
     anchors = tuple((name, _compile(src, f"anchor {name}", problems)) for name, src in anchors_src.items())
+    prefix_words = _keywords(prefixes)
+    triggers = {
+        "suffix": _keywords(strong),
+        "suffix_weak": _keywords(weak),
+        "prefix": prefix_words,
+        "prefix_named": prefix_words,
+        "prefix_lower": prefix_words,
+        "prefix_lower_num": prefix_words,
+        "postfix": _keywords(postfix),
+        "po_box": _keywords(boxes, last_only=True),
+        "military": _keywords(mil_post),
+        "corner": frozenset({"corner"}),
+        "cue": _keywords(cues, first_only=True),
+    }
     unit_src = (
         rf"(?:(?i:{_alt(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
         rf"|#[ \t]?\d{{1,6}}[A-Za-z]?)(?![\w])"
@@ -253,17 +298,6 @@ def load_lexicon(path: Path) -> AddressLexicon:
             rf"(?i:{_alt(states)}|{_alt(state_names)}),?{sp}{shapes['us_zip'].pattern}", "state_zip", problems
         ),
         unit_word=_compile(rf"(?i:{_alt(units)})\.?$", "unit_word", problems),
-        postcode_anchor=_compile(
-            "|".join(
-                [
-                    f"(?P<gb>{shapes['gb'].pattern})",
-                    f"(?P<ca>{shapes['ca'].pattern})",
-                    rf"(?P<us>(?:{_alt(states)}|{_alt(state_names)}),?{sp}{shapes['us_zip'].pattern})",
-                ]
-            ),
-            "postcode_anchor",
-            problems,
-        ),
         cue=_compile(
             rf"(?i:{_alt(cues)})[ \t]*(?:\r?\n[ \t]*)?(?P<addr>(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num})",
             "cue",
@@ -277,6 +311,14 @@ def load_lexicon(path: Path) -> AddressLexicon:
         examples_no_match=tuple(no_match),
         postcode_shapes=shapes,
         postcode_examples=shape_examples,
+        triggers=tuple(triggers.items()),
+        directions=frozenset(directions),
+        compound_endings=tuple(e.lower() for e in endings),
+        gb_ca=_compile(f"(?P<gb>{shapes['gb'].pattern})|(?P<ca>{shapes['ca'].pattern})", "gb_ca", problems),
+        us_zip=shapes["us_zip"],
+        state_before=_compile(
+            rf"(?<![{_L}])(?:{_alt(states)}|(?i:{_alt(state_names)})),?{sp}$", "state_before", problems
+        ),
     )
     if problems:
         raise PatternError(str(path), problems)
@@ -308,14 +350,51 @@ class AddressDetector(Detector):
     def __init__(self, config: ScannerConfig) -> None:
         super().__init__(config)
         self.lexicon = load_lexicon(Path(config.patterns_dir) / LEXICON_FILE)
+        self._last: tuple[str, frozenset[str]] = ("", frozenset())  # may_fire's evidence, reused by detect
+
+    def evidence(self, text: str) -> frozenset[str]:
+        """The anchors worth running on ``text``: cheap word-set lookups, no pattern tried at every offset.
+
+        Every anchor needs a digit; most need one of their lexicon words; postcode anchors
+        need a GB/CA postcode or a ZIP right after a state.
+        """
+        if text is self._last[0]:
+            return self._last[1]
+        run = self._evidence(text)
+        self._last = (text, run)
+        return run
+
+    def _evidence(self, text: str) -> frozenset[str]:
+        if not _DIGIT.search(text):
+            return frozenset()
+        lex = self.lexicon
+        words = _WORDS.findall(text)
+        lower = {w.lower() for w in words}
+        run = {name for name, trig in lex.triggers if not trig.isdisjoint(lower)}
+        if any(w.endswith(lex.compound_endings) for w in lower):
+            run.add("compound")
+        if not lex.directions.isdisjoint(words):
+            run.add("directional")
+        if _NUMBER_NAME.search(text):
+            run.add("numbered")
+        if lex.gb_ca.search(text) or any(self._state_before(text, m.start()) for m in lex.us_zip.finditer(text)):
+            run.add("postcode")
+        return frozenset(run)
+
+    def _state_before(self, text: str, pos: int) -> bool:
+        return self.lexicon.state_before.search(text[max(0, pos - 40):pos]) is not None
 
     def may_fire(self, text: str) -> bool:
-        return any(ch.isdigit() for ch in text)
+        return bool(self.evidence(text))
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
-        spans = list(self._street_spans(data))
-        spans.extend(self._postcode_spans(data))
+        run = self.evidence(text)
+        if not run:
+            return
+        spans = list(self._street_spans(data, run))
+        if "postcode" in run:
+            spans.extend(self._postcode_spans(data))
         for span in _merge(spans):
             start, end = _trim(text, span.start, span.end)
             if end <= start:
@@ -333,10 +412,12 @@ class AddressDetector(Detector):
 
     # -- street lines and their tails -------------------------------------------------
 
-    def _street_spans(self, data: ScanInput) -> Iterator[_Span]:
+    def _street_spans(self, data: ScanInput, run: frozenset[str]) -> Iterator[_Span]:
         text = data.text
         lex = self.lexicon
         for name, pattern in lex.anchors:
+            if name not in run:
+                continue
             for m in data.finditer(pattern, f"{self.id}:{name}"):
                 start, end = m.span()
                 if name in {"suffix", "suffix_weak"} and self._mixed_case_name(m.group()):
@@ -353,7 +434,7 @@ class AddressDetector(Detector):
                 elif self._has_stop_word(text[start:end]) or self._has_unit_word(text[start:end]):
                     continue
                 yield self._extend(text, start, end, name)
-        for m in data.finditer(lex.cue, f"{self.id}:cue"):
+        for m in data.finditer(lex.cue, f"{self.id}:cue") if "cue" in run else ():
             start, end = m.span("addr")
             if not self._has_stop_word(text[start:end]):
                 yield self._extend(text, start, end, "cue")
@@ -501,17 +582,31 @@ class AddressDetector(Detector):
 
     # -- postcode anchors, extended backwards with usaddress --------------------------
 
+    def _postcode_anchors(self, data: ScanInput) -> Iterator[tuple[int, int]]:
+        """GB/CA postcodes, and "<state> <ZIP>" found from the ZIP digits looking back for the state."""
+        text = data.text
+        lex = self.lexicon
+        for m in data.finditer(lex.gb_ca, f"{self.id}:postcode"):
+            yield m.span()
+        for m in data.finditer(lex.us_zip, f"{self.id}:postcode"):
+            before = lex.state_before.search(text[max(0, m.start() - 40):m.start()])
+            if before:
+                yield m.start() - (len(text[max(0, m.start() - 40):m.start()]) - before.start()), m.end()
+
     def _postcode_spans(self, data: ScanInput) -> Iterator[_Span]:
         text = data.text
-        for m in data.finditer(self.lexicon.postcode_anchor, f"{self.id}:postcode"):
-            line_start = text.rfind("\n", 0, m.start()) + 1
+        for a_start, a_end in sorted(set(self._postcode_anchors(data))):
+            line_start = text.rfind("\n", 0, a_start) + 1
             prev_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1 if line_start else 0
-            window_start = prev_start if text[line_start:m.start()].strip(" ,\t") == "" or text[
+            window_start = prev_start if text[line_start:a_start].strip(" ,\t") == "" or text[
                 max(0, line_start - 2):line_start].strip() == "," else line_start
-            start = self._usaddress_start(text, window_start, m.start(), m.end())
+            if window_start < a_start - POSTCODE_LOOKBACK:  # start at a word boundary inside the window
+                cut = text.find(" ", a_start - POSTCODE_LOOKBACK, a_start)
+                window_start = cut + 1 if cut >= 0 else a_start
+            start = self._usaddress_start(text, window_start, a_start, a_end)
             if start is None:
                 continue
-            yield _Span(start, m.end(), BASE["postcode"] + BONUS_LOCALITY, "postcode")
+            yield _Span(start, a_end, BASE["postcode"] + BONUS_LOCALITY, "postcode")
 
     def _usaddress_start(self, text: str, window_start: int, anchor_start: int, anchor_end: int) -> int | None:
         """Earliest start of the run of usaddress address labels that ends at the postcode."""
