@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 
 import regex
+from Crypto.Hash import keccak
 from stdnum import bitcoin, iban, luhn
 from stdnum.br import cpf
 from stdnum.ca import sin
@@ -289,54 +290,9 @@ def btc_bech32(value: str) -> bool:
     return 2 <= len(program) <= 40
 
 
-_MASK64 = (1 << 64) - 1
-
-
-def _rol(lane: int, n: int) -> int:
-    n %= 64
-    return ((lane << n) | (lane >> (64 - n))) & _MASK64 if n else lane
-
-
-def _keccak_f1600(lanes: list[list[int]]) -> None:
-    """The Keccak-f[1600] permutation on ``lanes[x][y]``, in place."""
-    r = 1
-    for _ in range(24):
-        c = [lanes[x][0] ^ lanes[x][1] ^ lanes[x][2] ^ lanes[x][3] ^ lanes[x][4] for x in range(5)]
-        d = [c[(x + 4) % 5] ^ _rol(c[(x + 1) % 5], 1) for x in range(5)]
-        for x in range(5):
-            for y in range(5):
-                lanes[x][y] ^= d[x]
-        x, y = 1, 0
-        current = lanes[x][y]
-        for t in range(24):
-            x, y = y, (2 * x + 3 * y) % 5
-            current, lanes[x][y] = lanes[x][y], _rol(current, (t + 1) * (t + 2) // 2)
-        for y in range(5):
-            row = [lanes[x][y] for x in range(5)]
-            for x in range(5):
-                lanes[x][y] = row[x] ^ (~row[(x + 1) % 5] & row[(x + 2) % 5])
-        for j in range(7):
-            r = ((r << 1) ^ ((r >> 7) * 0x71)) % 256
-            if r & 2:
-                lanes[0][0] ^= 1 << ((1 << j) - 1)
-
-
-def keccak256(data: bytes, pad: int = 0x01) -> bytes:
-    """Keccak-256 as used by Ethereum (``pad=0x06`` gives SHA3-256, which the tests compare with hashlib).
-
-    The standard library has SHA3 but not the original Keccak padding, and no Keccak package
-    is a dependency, so the sponge is written here (it only ever hashes 40-character addresses).
-    """
-    rate = 136
-    message = bytearray(data) + bytes([pad]) + bytes((-len(data) - 1) % rate)
-    message[-1] |= 0x80
-    lanes = [[0] * 5 for _ in range(5)]
-    for block in range(0, len(message), rate):
-        for i in range(rate // 8):
-            word = int.from_bytes(message[block + 8 * i : block + 8 * i + 8], "little")
-            lanes[i % 5][i // 5] ^= word
-        _keccak_f1600(lanes)
-    return b"".join(lanes[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 as used by Ethereum (not SHA3-256: the padding differs), from pycryptodome."""
+    return keccak.new(digest_bits=256, data=data).digest()
 
 
 @validator("eth_address")
