@@ -32,3 +32,21 @@ def scanner_always() -> Scanner:
 @pytest.fixture(scope="session")
 def scanner_no_ner() -> Scanner:
     return Scanner(ScannerConfig(ner="never"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the pass share per type of the Presidio recognizer cases when they ran."""
+    import sys
+
+    module = sys.modules.get("tests.test_presidio_cases") or sys.modules.get("test_presidio_cases")
+    results = getattr(module, "RESULTS", None)
+    if not results:
+        return
+    terminalreporter.section("Presidio recognizer cases: pass share per type")
+    for type_ in sorted(results):
+        cells = []
+        for kind in ("positive", "weak positive", "negative"):
+            values = results[type_].get(kind, [])
+            if values:
+                cells.append(f"{kind} {sum(values)}/{len(values)} ({sum(values) / len(values):.2f})")
+        terminalreporter.write_line(f"{type_:<16} " + ", ".join(cells))
