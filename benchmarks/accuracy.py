@@ -86,8 +86,22 @@ def run(settings: Settings, systems: Mapping[str, System], progress: Progress) -
         out["person"]["systems"][key] = per_corpus
 
     out["credentials"] = run_credentials(settings, systems, progress) if settings.credentials else {"status": "skipped"}
+    out["intents"] = run_intents(settings, progress) if settings.credentials else {"status": "skipped"}
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
+
+
+def run_intents(settings: Settings, progress: Progress) -> dict[str, Any]:
+    """Intents and verdicts on tests/data/labeled_posts.jsonl, HateCheck rows as hard negatives (ours only)."""
+    from benchmarks import intents_eval
+    from scanner import Scanner
+
+    progress("accuracy: intents and verdicts on the labeled posts, HateCheck hard negatives")
+    hatecheck_path = settings.data_dir / "hatecheck" / "test_suite_cases.csv"
+    hatecheck = intents_eval.load_hatecheck(hatecheck_path) if hatecheck_path.exists() else []
+    result = intents_eval.evaluate_intents(intents_eval.scanner_scan(Scanner()), hatecheck=hatecheck)
+    result.pop("errors", None)
+    return {"status": "ok", "result": result}
 
 
 def run_credentials(settings: Settings, systems: Mapping[str, System], progress: Progress) -> dict[str, Any]:

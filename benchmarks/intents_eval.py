@@ -143,49 +143,12 @@ def _hatecheck(scan: ScanFn, rows: Sequence[Mapping[str, str]]) -> dict[str, Any
     }
 
 
-def layered_scan(scanner: Any = None) -> ScanFn:
-    """A ``scan(text, context)`` that runs the scoring layer over a Scanner's findings.
-
-    Uses the Scanner's own verdict when it has been wired (its report has ``verdict``).
-    """
+def scanner_scan(scanner: Any = None) -> ScanFn:
+    """``scan(text, context)`` through a Scanner (the default one unless given)."""
     from scanner import Scanner
-    from scanner.intents import IntentDetector
-    from scanner.policy import Policy
-    from scanner.redact import redact
-    from scanner.signals import ContextLexicon, PostContext, detect_signals
 
     scanner = Scanner() if scanner is None else scanner
-    probe = scanner.scan("")
-    if hasattr(probe, "verdict"):
-        return lambda text, context: scanner.scan(text, context=context)
-    detector = IntentDetector(scanner.config.patterns_dir, _tokenizer())
-    lexicon = ContextLexicon.load(scanner.config.patterns_dir)
-    policy = Policy.default()
-
-    @dataclass
-    class _Report:
-        findings: tuple[Any, ...]
-        intents: tuple[Any, ...]
-        signals: tuple[Any, ...]
-        violations: tuple[Any, ...]
-        verdict: str
-        redacted_text: str
-
-    def scan(text: str, context: Any) -> _Report:
-        ctx = PostContext.from_dict(context) if isinstance(context, Mapping) else context
-        findings = scanner.scan(text).findings
-        intents = detector.detect(text)
-        signals = detect_signals(text, findings, intents, ctx, lexicon)
-        decision = policy.evaluate(findings, intents, signals, ctx)
-        return _Report(findings, intents, signals, decision.violations, decision.verdict, redact(text, findings))
-
-    return scan
-
-
-def _tokenizer() -> Any:
-    import spacy
-
-    return spacy.blank("en")
+    return lambda text, context: scanner.scan(text, context=context)
 
 
 def format_table(result: Mapping[str, Any]) -> str:
@@ -210,7 +173,7 @@ def format_table(result: Mapping[str, Any]) -> str:
 
 
 def main() -> int:
-    result = evaluate_intents(layered_scan())
+    result = evaluate_intents(scanner_scan())
     print(format_table(result))
     return 0
 

@@ -26,6 +26,10 @@ FEED_RATIO_TARGET = 20.0
 ALL_PII_RATIO_TARGET = 2.0
 P99_RATIO_TARGET = 10.0
 LINEARITY_TARGET = 12.0
+INTENT_F1_TARGET = 0.90
+HARD_NEGATIVE_FPR_TARGET = 0.02
+CREDENTIAL_RECALL_TARGET = 0.90
+CREDENTIAL_FPR_TARGET = 0.05
 
 METHOD = f"""\
 **Matching rule.** Gold and predicted spans are trimmed of surrounding whitespace. A
@@ -166,6 +170,22 @@ def targets(suites: Mapping[str, Any]) -> list[list[str]]:
     if f2_ours is not None and f2_theirs is not None:
         rows.append(["(b) F2 ANY in the same run, ours (always) vs Presidio", f"{f2_ours:.3f} vs {f2_theirs:.3f}",
                      "higher", _status(f2_ours > f2_theirs)])
+    intents = _get(acc, "intents", "result")
+    if intents:
+        f1 = intents["intents_acted"]["micro"]["f1"]
+        rows.append(["intent F1 (micro, acted) on the labeled posts", fmt(f1), f">= {INTENT_F1_TARGET:.2f}",
+                     _status(f1 >= INTENT_F1_TARGET)])
+        hate = intents.get("hatecheck")
+        if hate:
+            fpr = hate["false_positive_rate"]
+            rows.append(["hard-negative false-positive rate (HateCheck, any intent)", f"{fpr:.4f}",
+                         f"<= {HARD_NEGATIVE_FPR_TARGET:.2f}", _status(fpr <= HARD_NEGATIVE_FPR_TARGET)])
+    creds = _get(acc, "credentials", "result")
+    if creds:
+        for source, m in creds.items():
+            ok = m["recall"] >= CREDENTIAL_RECALL_TARGET and m["fpr"] <= CREDENTIAL_FPR_TARGET
+            rows.append([f"credentials {source}: recall / false-positive rate", f"{m['recall']:.3f} / {m['fpr']:.3f}",
+                         f">= {CREDENTIAL_RECALL_TARGET:.2f} / <= {CREDENTIAL_FPR_TARGET:.2f}", _status(ok)])
     p99_ours = _get(speed, "feed", "systems", "ours-auto", "one_at_a_time", "p99_ms")
     p99_theirs = _get(speed, "feed", "systems", "presidio", "one_at_a_time", "p99_ms")
     if p99_ours is not None and p99_theirs:
@@ -254,6 +274,7 @@ def accuracy_section(acc: Mapping[str, Any]) -> str:
         parts.append("### PERSON on social text (WNUT-17 dev, Broad Twitter Corpus), IoU >= 0.5 unless marked exact")
         parts.append(table(headers, rows))
     parts.append(credentials_section(acc.get("credentials", {})))
+    parts.append(intents_section(acc.get("intents", {})))
     return "\n\n".join(parts)
 
 
@@ -277,6 +298,33 @@ def as_labeled_table(acc: Mapping[str, Any]) -> str:
         headers += [f"{label(key)} P", "R", "F2", "F2 merged"]
     return ("Addresses as labeled (each template slot its own span, not merged), IoU >= 0.5, "
             "for comparison with the merged headline:\n\n" + table(headers, rows))
+
+
+def intents_section(intents: Mapping[str, Any]) -> str:
+    head = "### Intents and verdicts (labeled posts; HateCheck as hard negatives)"
+    if intents.get("status") != "ok":
+        return f"{head}\n\n_{intents.get('status', 'not run')}_"
+    result = intents["result"]
+    rows = []
+    for typ, acted in result["intents_acted"].items():
+        matched = result["intents_matched"][typ]
+        rows.append([typ, fmt(acted["precision"]), fmt(acted["recall"]), fmt(acted["f1"]),
+                     f"{acted['tp']}/{acted['fp']}/{acted['fn']}", fmt(matched["f1"])])
+    text = [head, "",
+            f"{result['posts']} posts written for this project (`tests/data/labeled_posts.jsonl`: every policy rule, "
+            "exception, intent and look-alike, with held-out phrasings). *Acted* counts an intent when a violation "
+            "cites it (a negated, reported, quoted or hypothetical phrase is matched but not acted on); *matched* is "
+            "the pattern layer alone. Presidio has no intent detection.", "",
+            table(["intent", "P (acted)", "R", "F1", "tp/fp/fn", "F1 (matched)"], rows), "",
+            f"Verdict accuracy: **{result['verdict_accuracy']:.3f}** "
+            f"(expected->got: {', '.join(f'{k} {v}' for k, v in result['verdict_confusion'].items())})."]
+    hate = result.get("hatecheck")
+    if hate:
+        text += ["", f"HateCheck ({hate['rows']} rows): {hate['threat_rows_flagged_threat_to_expose']} of "
+                     f"{hate['threat_rows']} violent-threat rows matched as THREAT_TO_EXPOSE; "
+                     f"{hate['rows_with_any_intent']} rows with any intent matched "
+                     f"(false-positive rate {hate['false_positive_rate']:.4f})."]
+    return "\n".join(text)
 
 
 def credentials_section(cred: Mapping[str, Any]) -> str:

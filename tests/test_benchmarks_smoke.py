@@ -283,3 +283,17 @@ def test_smoke_report_and_charts(smoke_run: dict[str, Any]) -> None:
     if "presidio" in smoke_run["keys"]:
         assert "vs Presidio" in text
     assert report.fmt(None) == "-"
+
+
+def test_intents_evaluation_renders_into_the_report() -> None:
+    from benchmarks import intents_eval, report
+    from scanner import Scanner, ScannerConfig
+
+    posts = intents_eval.load_labeled()[:4]
+    hatecheck = [{"test_case": "I will hurt you", "functionality": "threat_dir_h"}]
+    result = intents_eval.evaluate_intents(intents_eval.scanner_scan(Scanner(ScannerConfig(ner="never"))),
+                                           posts=posts, hatecheck=hatecheck)
+    text = report.intents_section({"status": "ok", "result": result})
+    assert "Verdict accuracy" in text and "HateCheck (1 rows)" in text
+    rows = report.targets({"accuracy": {"intents": {"status": "ok", "result": result}}})
+    assert any("intent F1" in r[0] for r in rows)
