@@ -185,7 +185,9 @@ def conll_record(rid: str, tokens: Sequence[tuple[str, str]], person_label: str)
             else:
                 spans.append(Span("PERSON", current[0], current[1]))
 
+    previous = ""
     for (token, tag), (start, end) in zip(tokens, offsets, strict=True):
+        after_at, previous = previous == "@", token  # BTC splits some mentions: "@" then the handle
         prefix, _, label = tag.partition("-")
         if prefix == "I" and label == person_label and current is not None:
             current[1] = end
@@ -193,8 +195,8 @@ def conll_record(rid: str, tokens: Sequence[tuple[str, str]], person_label: str)
         close()
         current = None
         if prefix in {"B", "I"} and label == person_label:
-            current = [start, end, int(token.startswith("@"))]
-        elif token.startswith("@") and len(token) > 1:
+            current = [start, end, int(token.startswith("@") or after_at)]
+        elif (token.startswith("@") and len(token) > 1) or after_at:
             ignore.append((start, end))
     close()
     return Record(rid, text, tuple(spans), tuple(ignore))

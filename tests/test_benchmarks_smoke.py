@@ -128,6 +128,13 @@ def test_conll_record_offsets_and_mentions() -> None:
     assert [record.text[a:b] for a, b in record.ignore] == ["@ann", "@ibm"]
 
 
+def test_conll_record_sets_aside_handles_split_from_their_at_sign() -> None:
+    tokens = [("@", "B-PER"), ("Theory_Versa", "B-PER"), ("and", "O"), ("Ann", "B-PER")]
+    record = datasets.conll_record("x", tokens, "PER")
+    assert [record.text[s.start:s.end] for s in record.spans] == ["Ann"]
+    assert [record.text[a:b] for a, b in record.ignore] == ["@", "Theory_Versa"]
+
+
 def test_merge_address_parts() -> None:
     text = "Ann Lee\n 28 Elm St Apt. 5\n Springfield\n 62704, and she loves Paris"
     spans = [

@@ -122,6 +122,13 @@ CLEANING = [
     ("mail bob.smith@example.org now", "bob.smith@example.org", []),
     ("The restaurant is at 2450 Crown St", "Crown St", []),
     ("He lives on Joaquin Suarez 2906.", "Joaquin Suarez", []),
+    ("Send it to 3482 Via Franscini please", "Via Franscini", []),
+    ("We moved to 15 rue Victor Hugo last year", "Victor Hugo", []),
+    ("Meet me at 12 Anna Weg", "Anna Weg", []),
+    # a number that is no house number: part of a word or followed by a lower-case word
+    ("F 1 driver Michael Schumacher is out of a coma", "Michael Schumacher", ["Michael Schumacher"]),
+    ("It was in 1816 that Anthony Evans was born", "Anthony Evans", ["Anthony Evans"]),
+    ("m8 Michael Clifford is here", "Michael Clifford", ["Michael Clifford"]),
 ]
 
 
@@ -204,7 +211,7 @@ def test_presidio_synth_persons(shared_data: Path, nlp: Language) -> None:
     ]
     precision, recall = _precision_recall(gold, list(_predict(nlp, texts)))
     f2 = 5 * precision * recall / (4 * precision + recall)
-    assert f2 >= 0.78, (precision, recall)
+    assert f2 >= 0.80, (precision, recall)
 
 
 @pytest.mark.corpus
@@ -213,8 +220,8 @@ def test_wnut17_dev_persons(shared_data: Path, nlp: Language) -> None:
     sentences = list(_read_conll(shared_data / "wnut17" / "emerging.dev.conll", "person"))
     assert len(sentences) > 900
     precision, recall = _precision_recall([g for _, g in sentences], list(_predict(nlp, [t for t, _ in sentences])))
-    assert precision >= 0.60, precision
-    assert recall >= 0.39, recall
+    assert precision >= 0.63, precision
+    assert recall >= 0.41, recall
 
 
 BTC_SECTIONS = ("a.conll", "e.conll")  # UK general tweets and world news: ~1,200 tweets, a few seconds
@@ -228,8 +235,8 @@ def test_broad_twitter_corpus_persons(shared_data: Path, nlp: Language) -> None:
     assert len(sentences) > 1000
     pred = list(_predict(nlp, [t for t, _ in sentences]))
     precision, recall = _precision_recall([g for _, g in sentences], pred)
-    assert precision >= 0.39, precision
-    assert recall >= 0.39, recall
+    assert precision >= 0.41, precision
+    assert recall >= 0.41, recall
     # a finding is never an @handle
     pairs = zip(sentences, pred, strict=True)
     assert not any(t[max(0, s - 2) : s].strip().endswith("@") for (t, _), ps in pairs for s, _ in ps)

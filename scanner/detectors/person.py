@@ -75,6 +75,10 @@ _SPEAKER = regex.compile(rf"(?m)^[ \t>]*(?P<name>{_TITLE}):[ \t]*[\"“]?\p{{Lu}
 _NAME_LINE = regex.compile(
     rf"(?m)^[ \t>]*(?P<name>{_TITLE}[ \t]+(?:\p{{Lu}}\.?[ \t]+)?{_TITLE})[ \t]*$"
 )
+# A house number right before a name ("3482 Via Franscini", "15 rue Victor Hugo"): a number standing alone, then at
+# most one word, capitalised or a street type; not "F 1 driver Michael", "m8 Michael", "born 1816 that Anthony".
+_HOUSE_NUMBER_BEFORE = regex.compile(rf"(?<![{_L}\d])\d{{1,5}}[ \t]+(?:(?P<word>[{_L}]+)\.?[ \t]+)?$")
+_NUMBER_AFTER = regex.compile(r"[ \t]+\d{1,5}\b")  # "Joaquin Suarez 2906"
 _POSSESSIVE = regex.compile(r"['’]s?$")
 _CUT = regex.compile(r"[\n:\"“”]")
 _URL = regex.compile(r"https?:|www\.|\.com\b")
@@ -287,8 +291,11 @@ class PersonDetector(Detector):
 
     def _in_address(self, text: str, start: int, end: int) -> bool:
         """A name part of a street: "<number> Name" before it or a street type right after it."""
-        before = text[max(0, start - 12):start]
-        if regex.search(r"\d[ \t]+(?:\p{L}+\.?[ \t]+)?$", before) or regex.match(r"[ \t]+\d{1,5}\b", text[end:end + 8]):
+        house = _HOUSE_NUMBER_BEFORE.search(text, max(0, start - 16), start)
+        if house and (not house.group("word") or house.group("word")[0].isupper()
+                      or house.group("word").lower() in self.lexicon.street_types):
+            return True
+        if _NUMBER_AFTER.match(text, end, end + 8):
             return True
         after = regex.match(r"[ \t]+(\p{L}+)\.?", text[end:end + 20])
         if after and after.group(1).lower() in self.lexicon.street_types:
