@@ -86,7 +86,7 @@ def subsample(records: Sequence[Record], n: int | None, seed: int) -> list[Recor
 
 # Address parts that continue a street address in presidio_synth templates.
 ADDRESS_PARTS = frozenset({"STREET_ADDRESS", "GPE", "ZIP_CODE"})
-_ADDRESS_GAP = re.compile(r"[\s,.;:#/-]*")
+_ADDRESS_GAP = re.compile(r"[\s,.;:#/>?-]*")  # ">" and "???" start quoted lines in some templates
 
 
 def merge_address_parts(text: str, spans: Sequence[Span]) -> list[Span]:

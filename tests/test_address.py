@@ -2,8 +2,8 @@
 
 Corpus floors (measured when written): usaddress's tagged US addresses embedded in
 prose, IoU >= 0.5 recall 0.80 (floor 0.77); presidio_synth addresses, with its
-fragmented multi-line gold merged back into whole addresses, recall 0.90 and
-precision 0.96 (floors 0.87 / 0.93).
+fragmented multi-line gold merged back into whole addresses, recall 0.92 and
+precision 0.97 (floors 0.90 / 0.95).
 """
 
 from __future__ import annotations
@@ -91,6 +91,38 @@ POSITIVES = [
         "Our offices are located at the corner of Östbygatan 14 and Sigurmundsson Greens",
         "the corner of Östbygatan 14 and Sigurmundsson Greens",
     ),
+    # a region item (code in any case, or a department number) between the place and the postcode
+    ("What is your address? it is 5638 Lossi 43\nVaulruz, vd 78618", "5638 Lossi 43\nVaulruz, vd 78618"),
+    (
+        "The shop is located at 704 1436 Larch Drive\nCite Ennasr\n, 32\n 60810. Great food.",
+        "704 1436 Larch Drive\nCite Ennasr\n, 32\n 60810",
+    ),
+    # ... or before the country
+    (
+        "The office is at 75 Fjordvegen 8 Suite 49\nMOLDE S\n, mr\n Norway 6509",
+        "75 Fjordvegen 8 Suite 49\nMOLDE S\n, mr\n Norway 6509",
+    ),
+    # Icelandic three-digit postcode on the last line, after a region item
+    (
+        "Billing address:\n    64 Hafnarbraut 7 Apt. 2\n   Akureyri\n    AU\n    700",
+        "64 Hafnarbraut 7 Apt. 2\n   Akureyri\n    AU\n    700",
+    ),
+    # Nordic: unit before the street line, "<CITY> <region> <postcode>" on the next line
+    ("Mrs. Berg Suite 5 12 Furulia 3\nASKER ak 1386", "Suite 5 12 Furulia 3\nASKER ak 1386"),
+    # a district line, then "<Place> <postcode>"
+    (
+        "send it to 17 Aspen Hill\n Suite 4\n Nuuk\n Sermersooq 3900? thanks",
+        "17 Aspen Hill\n Suite 4\n Nuuk\n Sermersooq 3900",
+    ),
+    # a street line without its type, before a unit
+    (
+        "Please return to 2505 Brookmere Suite 620, Limassol, Cyprus 3025 in case of an issue.",
+        "2505 Brookmere Suite 620, Limassol, Cyprus 3025",
+    ),
+    # lower case: "<number> <name> <number>" before a unit, with a locality
+    ("user: 12 kedrou 34 apt. 5\nsaipan, mp 96950", "12 kedrou 34 apt. 5\nsaipan, mp 96950"),
+    # Norwegian compound ending "-bakken", Danish "stræde" after the name
+    ("He lives at Solbakken 12, 0371 Oslo", "Solbakken 12, 0371 Oslo"),
 ]
 
 
@@ -102,6 +134,16 @@ def test_positive_covers_the_whole_address(text: str, value: str) -> None:
 def test_two_addresses_in_one_post_stay_apart() -> None:
     text = "I lived at 12 Oak Ave, Brooklyn, NY 11201, and now at 9 Elm Street, Boston, MA 02118."
     assert values(text) == ["12 Oak Ave, Brooklyn, NY 11201", "9 Elm Street, Boston, MA 02118"]
+
+
+def test_region_item_is_never_a_stop_word() -> None:
+    """ "Boston, the 2020 ...": "the" is not a region, so the city is not taken either."""
+    assert values("we met at 12 Oak Ave\nBoston, the 2020 race was great") == ["12 Oak Ave"]
+
+
+def test_short_postcode_only_at_the_end_of_a_line() -> None:
+    text = "Address:\n12 Hafnarbraut 3\nAkureyri\nNE\n600 people came"
+    assert values(text) == ["12 Hafnarbraut 3\nAkureyri\nNE"]
 
 
 def test_evidence_raises_confidence() -> None:
@@ -125,6 +167,14 @@ HARD_NEGATIVES = [
     "iPhone 12 Pro Max 256 GB",
     "watching Ocean's 11 and Ocean's 12 tonight",
     "Psalm 23 Verse 4",
+    # a name before a unit word is weak without a locality
+    "We booked 2 Queens Room 12 for the night",
+    "Top 10 Hotels Suite 5 deals",
+    # lower-case "<number> <word> <number> apt N" needs a locality, even next to a context word
+    "moved 2 boxes 3 apt 4 today",
+    "I have 3 kids 2 floor 5 dogs",
+    # first names ending like a Nordic compound street
+    "Sebastien 3 goals at home",
 ]
 
 
@@ -151,6 +201,7 @@ def test_hard_negative(text: str) -> None:
         ("20789 Allika 46", True),
         ("049 Langeskov-Centret 83", True),
         ("lives at Pagari 18", True),
+        ("2505 brookmere suite 620", True),
     ],
 )
 def test_may_fire(text: str, expected: bool) -> None:
@@ -269,5 +320,5 @@ def test_presidio_synth_addresses(shared_data: Path) -> None:
         gold_found += sum(any(_iou(g, p) >= 0.5 for p in pred) for g in gold)
         pred_right += sum(any(_iou(g, p) >= 0.5 for g in gold) for p in pred)
     assert n_gold > 300
-    assert gold_found / n_gold >= 0.87
-    assert pred_right / n_pred >= 0.93
+    assert gold_found / n_gold >= 0.90
+    assert pred_right / n_pred >= 0.95

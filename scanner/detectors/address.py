@@ -10,11 +10,16 @@ How an address is found (word lists live in ``patterns/lexicons/address.toml``):
    a type written before the name ("Rua Augusta 120", "ul. Grochowa 80");
    a compound or separate type after the name ("Hauptstraße 5", "Erzsébet tér 19");
    ``<number> <Name> <number>`` (continental order behind a house number, weak alone);
+   ``<number> <Name>`` right before a unit ("2505 Brookmere Suite 620", weak alone) and,
+   in lower case, ``<number> <name> <number>`` before a unit (kept only with a locality);
    P.O. boxes and US military mail; "the corner of X and Y"; and "<Name> <number>"
    right after a cue such as "lives at".
 2. *Tail*: from the end of a street line, unit designators ("Apt. 4B"), place names,
    state codes, countries and postcodes are taken while they follow address order,
-   on the same line or on the next lines of a multi-line address.
+   on the same line or on the next lines of a multi-line address. After a place, a short
+   region item (a code in any case or a department number) is taken when a postcode or
+   a country follows it ("Vaulruz, vd 78618", "Akureyri\\n AU\\n 700"), and so is a
+   "<Place> <postcode>" line ("Nuuk\\n Sermersooq 3900").
 3. *Postcode anchors*: a GB or CA postcode, or a US state followed by a ZIP, is
    extended backwards over the street line with ``usaddress.parse``, keeping the
    longest run of address labels that ends at the postcode.
@@ -57,6 +62,8 @@ BASE = {
     "compound": 0.45,  # "Hauptstraße 5"
     "postfix": 0.4,  # "Erzsébet tér 19"
     "numbered": 0.2,  # "20789 Allika 46": weak alone
+    "unit_named": 0.2,  # "2505 Brookmere Suite 620": weak alone
+    "numbered_lower": 0.1,  # "0605 πεντέλης 210 apt. 999": needs the unit, a locality and a postcode
     "directional": 0.3,  # "55 W. Cermak"
     "cue": 0.4,  # "lives at Pagari 18"
     "po_box": 0.55,
@@ -137,6 +144,10 @@ class AddressLexicon:
     gb_ca: regex.Pattern[str]
     us_zip: regex.Pattern[str]
     state_before: regex.Pattern[str]
+    # "<region> <postcode>" (or a region before a country) after a place; group "region" is the region.
+    region_then: regex.Pattern[str]
+    # "<Place> <postcode>" on its own line after another place.
+    place_postcode: regex.Pattern[str]
 
 
 def _strings(data: dict[str, Any], section: str, key: str, problems: list[str]) -> list[str]:
@@ -193,7 +204,7 @@ def load_lexicon(path: Path) -> AddressLexicon:
     shapes: dict[str, regex.Pattern[str]] = {}
     shape_examples: dict[str, tuple[str, ...]] = {}
     pc = data.get("postcodes", {})
-    for key in ("gb", "ca", "us_zip", "other"):
+    for key in ("gb", "ca", "us_zip", "other", "region_before_postcode", "short"):
         if not isinstance(pc.get(key), str):
             problems.append(f"[postcodes].{key} must be a regex string")
             continue
@@ -231,6 +242,7 @@ def load_lexicon(path: Path) -> AddressLexicon:
     ending = _alt(endings, boundary=False)
     postfix_alt = _alt(postfix, boundary=False)
 
+    unit_ahead = rf"(?i:{_alt(units)})\.?[ \t]*#?\d"
     anchors_src = {
         "suffix": (
             rf"{lead}(?:{dirs}{sp})?(?:{name_tok}{sp}){{0,4}}{name_tok}{sp}{suffix_strong}(?:{sp}{dirs})?(?![{_L}\d])"
@@ -252,6 +264,10 @@ def load_lexicon(path: Path) -> AddressLexicon:
             rf"{_WSTART}(?i:{postfix_alt})(?:{sp}|(?<=\.)){num}"
         ),
         "numbered": rf"{lead}(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num}",
+        # "2505 Brookmere Suite 620": a US street line written without its type, before a unit
+        "unit_named": rf"{lead}(?:(?:{capw}|{part}){sp}){{0,2}}{capw}(?={sp}{unit_ahead})",
+        # lower-case posts: "<number> <name> <number>" right before a unit
+        "numbered_lower": rf"{lead}(?:{loww}{sp}){{0,2}}{loww}{sp}{num}(?=[ \t]*,?[ \t]*{unit_ahead})",
         "directional": rf"{lead}{dirs}{sp}(?:{capw}\.?{sp}){{0,2}}{capw}(?![{_L}\d])",
         "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{_alt(boxes)}){sp}?#?\d{{1,6}}(?!\d)",
         "military": (
@@ -277,6 +293,8 @@ def load_lexicon(path: Path) -> AddressLexicon:
         "military": _keywords(mil_post),
         "corner": frozenset({"corner"}),
         "cue": _keywords(cues, first_only=True),
+        "unit_named": _keywords(units),
+        "numbered_lower": _keywords(units),
     }
     unit_src = (
         rf"(?:(?i:{_alt(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
@@ -284,11 +302,16 @@ def load_lexicon(path: Path) -> AddressLexicon:
     )
     postcode_any = "|".join(f"(?:{shapes[k].pattern})" for k in ("gb", "ca", "us_zip", "other") if k in shapes)
     place_tok = rf"(?:{capw}|(?i:{part}))"
+    country_src = rf"(?i:{_alt(countries)})(?:[ \t]*\([{_L} ]{{1,20}}\))?"
+    region_then = (
+        rf"(?P<region>{shapes['region_before_postcode'].pattern}){_SEP}"
+        rf"(?:(?:{postcode_any}|{shapes['short'].pattern})(?![\w])|(?={country_src}))"
+    )
     lexicon = AddressLexicon(
         anchors=anchors,
         unit=_compile(unit_src, "unit", problems),
         unit_before=_compile(rf"(?:{unit_src}[ \t]*,?|(?i:{_alt(units)})\.?)[ \t]*$", "unit_before", problems),
-        country=_compile(rf"(?i:{_alt(countries)})(?:[ \t]*\([{_L} ]{{1,20}}\))?", "country", problems),
+        country=_compile(country_src, "country", problems),
         state=_compile(rf"(?:{_alt(states)}|(?i:{_alt(state_names)}))(?![{_L}])", "state", problems),
         postcode_any=_compile(postcode_any, "postcode", problems),
         place=_compile(rf"{capw}(?:[ \t\-]{place_tok}){{0,5}}(?:[ \t]*\([{_L} ]{{1,30}}\))?", "place", problems),
@@ -318,6 +341,10 @@ def load_lexicon(path: Path) -> AddressLexicon:
         us_zip=shapes["us_zip"],
         state_before=_compile(
             rf"(?<![{_L}])(?:{_alt(states)}|(?i:{_alt(state_names)})),?{sp}$", "state_before", problems
+        ),
+        region_then=_compile(region_then, "region_then", problems),
+        place_postcode=_compile(
+            rf"{capw}(?:[ \t]{place_tok}){{0,3}}[ \t]*,?[ \t]*(?:{postcode_any})(?![\w])", "place_postcode", problems
         ),
     )
     if problems:
@@ -422,8 +449,8 @@ class AddressDetector(Detector):
                 start, end = m.span()
                 if name in {"suffix", "suffix_weak"} and self._mixed_case_name(m.group()):
                     continue
-                if name == "numbered" and (
-                    not self._plausible_name(m.group().split()[1:-1])
+                if name in {"numbered", "unit_named", "numbered_lower"} and (
+                    not self._plausible_name([w for w in m.group().split() if not w[:1].isdigit()])
                     or any(w.lower() in lex.stop_words for w in m.group().split()[1:-1])
                 ):
                     continue
@@ -433,7 +460,10 @@ class AddressDetector(Detector):
                         continue
                 elif self._has_stop_word(text[start:end]) or self._has_unit_word(text[start:end]):
                     continue
-                yield self._extend(text, start, end, name)
+                span = self._extend(text, start, end, name)
+                if name == "numbered_lower" and span.confidence < BASE[name] + BONUS_UNIT + BONUS_LOCALITY - 1e-9:
+                    continue  # a lower-case shape needs its unit and a locality, whatever the context
+                yield span
         for m in data.finditer(lex.cue, f"{self.id}:cue") if "cue" in run else ():
             start, end = m.span("addr")
             if not self._has_stop_word(text[start:end]):
@@ -523,6 +553,17 @@ class AddressDetector(Detector):
             if m and not _letter_follows(text, m.end()):
                 end, locality, prev = m.end(), True, "country"
                 continue
+            if prev == "place":
+                m = lex.region_then.match(text, at)
+                if m and self._region_ok(m.group("region")):
+                    end, prev = m.end("region"), "state"
+                    if m.end() > m.end("region") and text[m.end() - 1].isdigit():
+                        end, postcode, prev = m.end(), True, "postcode"
+                    continue
+                m = lex.place_postcode.match(text, at)
+                if m and "\n" in between and not self._has_stop_word(m.group()):
+                    end, postcode, prev = m.end(), True, "postcode"
+                    continue
             m = lex.state.match(text, at) or (lex.region_code.match(text, at) if prev == "place" and broke else None)
             if m and (broke or prev == "place") and not _letter_follows(text, m.end()):
                 end, locality, prev = m.end(), True, "state"
@@ -557,6 +598,10 @@ class AddressDetector(Detector):
             break
         return end, unit, locality, postcode
 
+    def _region_ok(self, region: str) -> bool:
+        """A region item is a code or a number, never a stop word ("the 2020")."""
+        return region.lower() not in self.lexicon.stop_words and region.lower() not in self.lexicon.particles
+
     def _confirms(self, text: str, pos: int, strict: bool = False) -> bool:
         """True if a state, postcode, country or unit (strict: postcode, country, state + ZIP) follows ``pos``."""
         lex = self.lexicon
@@ -569,6 +614,10 @@ class AddressDetector(Detector):
         for pat in pats:
             m = pat.match(text, at) if pat is not None else None
             if m and not _letter_follows(text, m.end()):
+                return True
+        if not strict:  # "Vaulruz, vd 78618": a region item, then a postcode or a country
+            m = lex.region_then.match(text, at)
+            if m and self._region_ok(m.group("region")):
                 return True
         if not strict:  # "Qasigiannguit\n Greenland 07609": another place, then a postcode
             m = lex.place.match(text, at)
