@@ -158,7 +158,7 @@ def test_presidio_synth_loader(shared_data: Path) -> None:
     assert len(records) == 1500
     assert sum(1 for r in records for s in r.spans if s.type == "STREET_ADDRESS") == 598
     merged = datasets.load_presidio_synth(shared_data)
-    assert sum(1 for r in merged for s in r.spans if s.type == "STREET_ADDRESS") == 413
+    assert sum(1 for r in merged for s in r.spans if s.type == "STREET_ADDRESS") == 367
     assert [r.text for r in merged] == [r.text for r in records]
     types = {s.type for r in records for s in r.spans}
     assert types <= set(datasets.SYNTH_TYPES) and "PERSON" in types
