@@ -415,12 +415,14 @@ class RuleDetector(Detector):
         """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
         if self._memo[0] is text:
             return self._memo[1]
-        digits = count_digits(text)
         candidates = list(self._unkeyed)
         if self._by_keyword:
             for keyword in self.keyword_index.present(text):
                 candidates.extend(self._by_keyword.get(keyword, ()))
-        runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
+        runnable: list[Rule] = []
+        if candidates:
+            digits = count_digits(text)
+            runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
         self._memo = (text, runnable)
         return runnable
 

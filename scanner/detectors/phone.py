@@ -146,6 +146,11 @@ class PhoneDetector(Detector):
     def __init__(self, config: ScannerConfig) -> None:
         super().__init__(config)
         self.regions = check_regions(config.phone_regions)
+        # libphonenumber's metadata patterns for many regions overflow the re module's cache,
+        # so they would be compiled again and again; the library's own cache keeps them.
+        enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+        if enable_cache is not None:
+            enable_cache()
 
     def may_fire(self, text: str) -> bool:
         count = 0
