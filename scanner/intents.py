@@ -42,10 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+import ahocorasick
+
 from .errors import PatternError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.matcher import Matcher
     from spacy.tokens import Doc
 
 INTENT_TYPES: tuple[str, ...] = ("THREAT_TO_EXPOSE", "BOUNTY", "EXTORTION", "PRIVATE_MEDIA")
@@ -168,6 +171,9 @@ class IntentDetector:
             raise PatternError(str(folder), problems)
         self._after_object = frozenset(self._lex.words.get(_AFTER_OBJECT_LEXICON, ()))
         self._cue = _CueIndex(self._lex)
+        self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
+        self._required = _RequiredWords(self._patterns)
+        self._subset_matchers: dict[frozenset[str], Matcher] = {}
 
     def __repr__(self) -> str:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
@@ -179,19 +185,26 @@ class IntentDetector:
         return self._cue.search(text.lower())
 
     def detect(self, text: str) -> tuple[Intent, ...]:
-        """The intents in ``text``, ordered by position, with offsets into ``text``."""
+        """The intents in ``text``, ordered by position, with offsets into ``text``.
+
+        Only the patterns whose required words all occur in the text are run (a smaller
+        Matcher, cached per set of patterns); the others cannot match.
+        """
         if not self.has_cue(text):
             return ()
-        return self.detect_doc(self._nlp.make_doc(text))
+        candidates = self._required.candidates(text.lower())
+        if not candidates:
+            return ()
+        return self.detect_doc(self._nlp.make_doc(text), self._subset_matcher(candidates))
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""
         return self._nlp.make_doc(text)
 
-    def detect_doc(self, doc: Doc) -> tuple[Intent, ...]:
+    def detect_doc(self, doc: Doc, matcher: Matcher | None = None) -> tuple[Intent, ...]:
         """The intents in a Doc already tokenized by the same pipeline."""
         candidates: list[Intent] = []
-        for m in self.rule_matches_doc(doc):
+        for m in self.rule_matches_doc(doc, matcher):
             rule = self.rules[m.rule]
             if rule.kind == "part":
                 continue
@@ -203,11 +216,11 @@ class IntentDetector:
         """Every raw rule match (patterns, parts and combines) in ``text``, in token offsets."""
         return self.rule_matches_doc(self._nlp.make_doc(text))
 
-    def rule_matches_doc(self, doc: Doc) -> list[RuleMatch]:
+    def rule_matches_doc(self, doc: Doc, matcher: Matcher | None = None) -> list[RuleMatch]:
         strings = self._nlp.vocab.strings
         raw: list[RuleMatch] = []
         seen: set[tuple[str, int, int]] = set()
-        for match_id, start, end in self._matcher(doc):
+        for match_id, start, end in (matcher or self._matcher)(doc):
             rule_id = strings[match_id]
             if (rule_id, start, end) in seen or not self._accept(self.rules[rule_id], doc, start, end):
                 continue
@@ -216,6 +229,20 @@ class IntentDetector:
         raw.extend(self._combine(raw))
         raw.sort(key=lambda m: (m.start, m.end, m.rule))
         return raw
+
+    def _subset_matcher(self, rule_ids: frozenset[str]) -> Matcher:
+        """A Matcher holding only ``rule_ids`` (cached; the set of possible subsets is small in practice)."""
+        matcher = self._subset_matchers.get(rule_ids)
+        if matcher is None:
+            from spacy.matcher import Matcher
+
+            if len(self._subset_matchers) >= _SUBSET_CACHE_SIZE:
+                self._subset_matchers.pop(next(iter(self._subset_matchers)))
+            matcher = Matcher(self._nlp.vocab)
+            for rid in sorted(rule_ids):
+                matcher.add(rid, self._patterns[rid])
+            self._subset_matchers[rule_ids] = matcher
+        return matcher
 
     # -- matching -----------------------------------------------------------------------
 
@@ -642,6 +669,63 @@ def _expand_list(values: Any, lex: _Lexicon, problems: list[str], where: str) ->
 
 
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")
+_SUBSET_CACHE_SIZE = 512
+Requirement = frozenset[str] | re.Pattern[str]
+
+
+class _RequiredWords:
+    """Which patterns can possibly match a text, from the Matcher patterns themselves.
+
+    A token pattern whose ``LOWER`` is a word or an ``IN`` list, and that must occur (no
+    ``?`` / ``*`` / ``!`` / ``{0,n}`` operator), can only match a token whose lower-cased
+    text, and so a substring of the lower-cased post, is one of those words; a required
+    ``LOWER`` regex can only match if it matches somewhere in the lower-cased post. A rule
+    is a candidate when one of its patterns has every requirement met. All words are found
+    in one Aho-Corasick pass.
+    """
+
+    def __init__(self, patterns: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]]) -> None:
+        self.rules: dict[str, list[tuple[Requirement, ...]]] = {}
+        words: set[str] = set()
+        for rule_id, variants in patterns.items():
+            reqs = [tuple(r for r in map(self._requirement, v) if r is not None) for v in variants]
+            self.rules[rule_id] = reqs
+            for req in reqs:
+                words.update(*(r for r in req if isinstance(r, frozenset)))
+        self._automaton = ahocorasick.Automaton()
+        for word in words:
+            self._automaton.add_word(word, word)
+        if words:
+            self._automaton.make_automaton()
+        self._has_words = bool(words)
+
+    @staticmethod
+    def _requirement(token: Mapping[str, Any]) -> Requirement | None:
+        op = str(token.get("OP", ""))
+        lower = token.get("LOWER")
+        if lower is None or op in {"?", "*", "!"} or op.startswith(("{0", "{,")):
+            return None
+        if isinstance(lower, str):
+            return frozenset({lower})
+        if isinstance(lower, Mapping) and set(lower) == {"IN"}:
+            return frozenset(str(w) for w in lower["IN"])
+        if isinstance(lower, Mapping) and set(lower) == {"REGEX"}:
+            return re.compile(str(lower["REGEX"]).removeprefix("^").removesuffix("$"))
+        return None
+
+    def candidates(self, lowered: str) -> frozenset[str]:
+        """The rules that may match the lower-cased text."""
+        present = {w for _, w in self._automaton.iter(lowered)} if self._has_words else set()
+        searched: dict[re.Pattern[str], bool] = {}
+
+        def met(req: Requirement) -> bool:
+            if isinstance(req, frozenset):
+                return not req.isdisjoint(present)
+            if req not in searched:
+                searched[req] = req.search(lowered) is not None
+            return searched[req]
+
+        return frozenset(rid for rid, variants in self.rules.items() if any(all(map(met, v)) for v in variants))
 
 
 class _CueIndex:

@@ -191,3 +191,17 @@ def test_bad_kind_and_toml_are_reported(tmp_path: Path) -> None:
 
 def test_intents_folder_itself_is_accepted() -> None:
     assert IntentDetector(PATTERNS / "intents", spacy.blank("en")).rules
+
+
+def test_running_only_candidate_patterns_finds_what_the_full_matcher_finds(detector: IntentDetector) -> None:
+    """detect() runs a Matcher holding only the patterns whose required words occur; it must
+    agree with the full Matcher on every labeled post and every pattern example."""
+    import json
+
+    lines = (REPO / "tests" / "data" / "labeled_posts.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    for rule in detector.rules.values():
+        texts += [*rule.examples.match, *rule.examples.no_match]
+    assert len(texts) > 300
+    for text in texts:
+        assert detector.detect(text) == detector.detect_doc(detector.tokenize(text)), text[:40]
