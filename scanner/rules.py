@@ -415,10 +415,13 @@ class RuleDetector(Detector):
         """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
         if self._memo[0] is text:
             return self._memo[1]
+        present = self.keyword_index.present(text) if self._by_keyword else ()
+        if not present and not self._unkeyed:  # the common case: nothing to run
+            self._memo = (text, [])
+            return []
         candidates = list(self._unkeyed)
-        if self._by_keyword:
-            for keyword in self.keyword_index.present(text):
-                candidates.extend(self._by_keyword.get(keyword, ()))
+        for keyword in present:
+            candidates.extend(self._by_keyword.get(keyword, ()))
         runnable: list[Rule] = []
         if candidates:
             digits = count_digits(text)
