@@ -173,7 +173,7 @@ class IntentDetector:
         self._cue = _CueIndex(self._lex)
         self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
         self._required = _RequiredWords(self._patterns)
-        self._subset_matchers: dict[frozenset[str], Matcher] = {}
+        self._rule_matchers: dict[str, Matcher] = {}
 
     def __repr__(self) -> str:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
@@ -187,24 +187,24 @@ class IntentDetector:
     def detect(self, text: str) -> tuple[Intent, ...]:
         """The intents in ``text``, ordered by position, with offsets into ``text``.
 
-        Only the patterns whose required words all occur in the text are run (a smaller
-        Matcher, cached per set of patterns); the others cannot match.
+        Only the rules whose required words all occur in the text are run (one small
+        Matcher per rule, built on first use); the others cannot match.
         """
         if not self.has_cue(text):
             return ()
         candidates = self._required.candidates(text.lower())
         if not candidates:
             return ()
-        return self.detect_doc(self._nlp.make_doc(text), self._subset_matcher(candidates))
+        return self.detect_doc(self._nlp.make_doc(text), [self._rule_matcher(rid) for rid in sorted(candidates)])
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""
         return self._nlp.make_doc(text)
 
-    def detect_doc(self, doc: Doc, matcher: Matcher | None = None) -> tuple[Intent, ...]:
-        """The intents in a Doc already tokenized by the same pipeline."""
+    def detect_doc(self, doc: Doc, matchers: Sequence[Matcher] | None = None) -> tuple[Intent, ...]:
+        """The intents in a Doc already tokenized by the same pipeline (all rules, or ``matchers``)."""
         candidates: list[Intent] = []
-        for m in self.rule_matches_doc(doc, matcher):
+        for m in self.rule_matches_doc(doc, matchers):
             rule = self.rules[m.rule]
             if rule.kind == "part":
                 continue
@@ -216,11 +216,12 @@ class IntentDetector:
         """Every raw rule match (patterns, parts and combines) in ``text``, in token offsets."""
         return self.rule_matches_doc(self._nlp.make_doc(text))
 
-    def rule_matches_doc(self, doc: Doc, matcher: Matcher | None = None) -> list[RuleMatch]:
+    def rule_matches_doc(self, doc: Doc, matchers: Sequence[Matcher] | None = None) -> list[RuleMatch]:
         strings = self._nlp.vocab.strings
         raw: list[RuleMatch] = []
         seen: set[tuple[str, int, int]] = set()
-        for match_id, start, end in (matcher or self._matcher)(doc):
+        found = [m for matcher in (matchers if matchers is not None else [self._matcher]) for m in matcher(doc)]
+        for match_id, start, end in found:
             rule_id = strings[match_id]
             if (rule_id, start, end) in seen or not self._accept(self.rules[rule_id], doc, start, end):
                 continue
@@ -230,18 +231,15 @@ class IntentDetector:
         raw.sort(key=lambda m: (m.start, m.end, m.rule))
         return raw
 
-    def _subset_matcher(self, rule_ids: frozenset[str]) -> Matcher:
-        """A Matcher holding only ``rule_ids`` (cached; the set of possible subsets is small in practice)."""
-        matcher = self._subset_matchers.get(rule_ids)
+    def _rule_matcher(self, rule_id: str) -> Matcher:
+        """A Matcher holding one rule's patterns (built on first use)."""
+        matcher = self._rule_matchers.get(rule_id)
         if matcher is None:
             from spacy.matcher import Matcher
 
-            if len(self._subset_matchers) >= _SUBSET_CACHE_SIZE:
-                self._subset_matchers.pop(next(iter(self._subset_matchers)))
             matcher = Matcher(self._nlp.vocab)
-            for rid in sorted(rule_ids):
-                matcher.add(rid, self._patterns[rid])
-            self._subset_matchers[rule_ids] = matcher
+            matcher.add(rule_id, self._patterns[rule_id])
+            self._rule_matchers[rule_id] = matcher
         return matcher
 
     # -- matching -----------------------------------------------------------------------
@@ -669,7 +667,6 @@ def _expand_list(values: Any, lex: _Lexicon, problems: list[str], where: str) ->
 
 
 _ALNUM_RUN = re.compile(r"[a-z0-9]+")
-_SUBSET_CACHE_SIZE = 512
 Requirement = frozenset[str] | re.Pattern[str]
 
 
