@@ -8,7 +8,6 @@ header of the default policy file and the README for the format and the evaluati
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 from .errors import PatternError
 from .findings import Located
 from .intents import INTENT_TYPES
+from .resources import read_toml
 from .signals import SIGNAL_TYPES, PostContext
 
 VERDICTS: tuple[str, ...] = ("allow", "warn", "review", "block")
@@ -165,13 +165,7 @@ class Policy:
     def load(cls, path: str | Path) -> Policy:
         """Load a policy file; a malformed one raises PatternError listing every problem."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PatternError(str(path), ["policy file not found"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PatternError(str(path), [f"not valid TOML: {exc}"]) from None
-        return cls.from_mapping(data, source=str(path))
+        return cls.from_mapping(read_toml(path, "policy file"), source=str(path))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "<memory>") -> Policy:

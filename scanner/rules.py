@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from . import credential_checks  # noqa: F401  (registers credential checks by n
 from .detectors.base import Detector, ScanInput
 from .errors import PatternError
 from .findings import AttrValue, Hit, mask
+from .resources import read_toml
 from .validators import ANNOTATORS, FILTERS, VALIDATORS
 
 FLAG_NAMES: Mapping[str, int] = {
@@ -355,11 +355,7 @@ def parse_family(data: Mapping[str, Any], source: str) -> RuleFamily:
 
 def load_family(path: Path) -> RuleFamily:
     """Load one rule file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PatternError(str(path), [f"not valid TOML: {exc}"]) from None
-    return parse_family(data, path.name)
+    return parse_family(read_toml(path, "rule file"), path.name)
 
 
 def load_families(directory: Path) -> list[RuleFamily]:

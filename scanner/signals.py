@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from .errors import InputError, PatternError
 from .findings import Located
+from .resources import read_toml
 
 SIGNAL_TYPES: tuple[str, ...] = (
     "SELF_DISCLOSURE", "BUSINESS_CONTACT", "PUBLIC_FIGURE", "NEWS_OR_REPORT", "QUOTE", "NEGATION",
@@ -180,13 +180,7 @@ class ContextLexicon:
         path = Path(path)
         if path.is_dir():
             path = path / "intents" / CONTEXT_FILE if (path / "intents").is_dir() else path / CONTEXT_FILE
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PatternError(str(path), ["context lexicon file not found"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PatternError(str(path), [f"not valid TOML: {exc}"]) from None
-        return _build(str(path), data)
+        return _build(str(path), read_toml(path, "context lexicon file"))
 
 
 # -- detection --------------------------------------------------------------------------
