@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scanner import Scanner
 
@@ -60,3 +62,23 @@ def test_ip_findings_carry_range_attributes(scanner_never: Scanner) -> None:
     private, public = report.findings
     assert private.attributes["private"] is True and private.attributes["version"] == 4
     assert public.attributes["global"] is True
+
+
+ALPHABET = [
+    *"abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789@.:/-+()#$_\n'\"",
+    *["ghp_", "sk-", "dox", " at ", " dot ", "\u200b", "１", "é", "🙂", "Ave", "St"],
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(ALPHABET), max_size=60).map("".join))
+def test_any_text_gives_a_consistent_report(scanner_never: Scanner, text: str) -> None:
+    report = scanner_never.scan(text)
+    assert report.text == text
+    for f in report.findings:
+        assert 0 <= f.start < f.end <= len(text)
+    for i in report.intents:
+        assert 0 <= i.start <= i.end <= len(text)
+    assert report.verdict in {"allow", "warn", "review", "block"}
+    if not report.findings:
+        assert report.redacted_text == text
