@@ -126,6 +126,17 @@ def is_hard_negative(text: str, start: int, end: int) -> bool:
     return not raw.lstrip().startswith("+") and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
 
 
+def _not_a_phone_window(window: str, digits: str) -> bool:
+    """A whole window that is an IPv4 address or a Luhn-valid card-length number: no matcher run.
+
+    Any phone number found inside such a window would be dropped anyway (as a hard negative,
+    or inside the enclosing card or IP finding), so libphonenumber is not asked.
+    """
+    if _IPV4.match(window):
+        return True
+    return not window.startswith("+") and 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
 def _is_phone_shaped(raw: str) -> bool:
     """Grouped like a phone number (several digit groups, parentheses or a plus sign), 7-15 digits."""
     digits = _digits(raw)
@@ -164,8 +175,8 @@ class PhoneDetector(Detector):
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
         for run in data.finditer(_RUN, self.id):
-            n_digits = len(_DIGIT.findall(run.group()))
-            if n_digits < MIN_DIGITS or n_digits > MAX_RUN_DIGITS:
+            digits = _digits(run.group())
+            if len(digits) < MIN_DIGITS or len(digits) > MAX_RUN_DIGITS or _not_a_phone_window(run.group(), digits):
                 continue
             yield from self._window(text, run.start(), run.end())
 
