@@ -190,9 +190,10 @@ class IntentDetector:
         Only the rules whose required words all occur in the text are run (one small
         Matcher per rule, built on first use); the others cannot match.
         """
-        if not self.has_cue(text):
+        lowered = text.lower()
+        if not self._cue.search(lowered):
             return ()
-        candidates = self._required.candidates(text.lower())
+        candidates = self._required.candidates(lowered)
         if not candidates:
             return ()
         return self.detect_doc(self._nlp.make_doc(text), [self._rule_matcher(rid) for rid in sorted(candidates)])

@@ -170,8 +170,7 @@ class Scanner:
         for detector in self._cheap:
             if detector.may_fire(norm.text):
                 pending.hits.extend((detector.id, h) for h in detector.detect(data))
-        if self.intents.has_cue(norm.text):  # cheap and sound: no cue, no intent
-            pending.intents = self._intents(norm)
+        pending.intents = self._intents(norm)  # cheap without a cue word: detect() checks it first
         if self._doc_detectors:
             pending.needs_doc = self._wants_ner(pending)
         return pending

@@ -28,6 +28,7 @@ from stdnum import isbn, luhn
 
 from ..errors import ConfigError
 from ..findings import Hit
+from ..rules import count_digits
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -164,13 +165,9 @@ class PhoneDetector(Detector):
             enable_cache()
 
     def may_fire(self, text: str) -> bool:
-        count = 0
-        for ch in text:
-            if ch.isdigit():
-                count += 1
-                if count >= MIN_DIGITS:
-                    return True
-        return False
+        if count_digits(text) >= MIN_DIGITS:  # ASCII digits, counted once per post
+            return True
+        return not text.isascii() and sum(ch.isdigit() for ch in text) >= MIN_DIGITS  # other scripts' digits
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
