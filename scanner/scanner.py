@@ -80,7 +80,7 @@ class Scanner:
         if self._nlp is None:
             from .nlp import load_pipeline
 
-            self._nlp = load_pipeline(self.config.spacy_model)
+            self._nlp = load_pipeline(self.config.spacy_model, matmul=self.config.spacy_matmul)
         return self._nlp
 
     # -- public API -------------------------------------------------------------------

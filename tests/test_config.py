@@ -38,6 +38,7 @@ def test_from_toml(tmp_path: Path) -> None:
     ("table", "message"),
     [
         ({"ner": "sometimes"}, "ner must be one of"),
+        ({"spacy_matmul": "gpu"}, "spacy_matmul must be one of"),
         ({"min_confidence": 3}, "min_confidence"),
         ({"colour": "red"}, "unknown configuration key"),
         ({"phone_regions": "US"}, "list of strings"),

@@ -240,3 +240,24 @@ def test_broad_twitter_corpus_persons(shared_data: Path, nlp: Language) -> None:
     # a finding is never an @handle
     pairs = zip(sentences, pred, strict=True)
     assert not any(t[max(0, s - 2) : s].strip().endswith("@") for (t, _), ps in pairs for s, _ in ps)
+
+
+def test_numpy_matmul_gives_the_same_entities_as_blis(nlp: Language) -> None:
+    from thinc.api import NumpyOps
+
+    from scanner.nlp import load_pipeline
+
+    ner_layers = list(nlp.get_pipe("ner").model.walk())
+    assert ner_layers and all(isinstance(layer.ops, NumpyOps) and not layer.ops.use_blis for layer in ner_layers)
+    blis = load_pipeline(CONFIG.spacy_model, matmul="blis")
+    assert all(layer.ops.use_blis for layer in blis.get_pipe("ner").model.walk())
+    texts = [
+        "Please call Jennifer Smith at 555-123-4567 or visit 123 Main Street, Springfield, IL 62704.",
+        "Barack Obama met Angela Merkel in Berlin on Tuesday.",
+        "my landlord Tom Hughes lives at 42 Elm Road and never fixes anything",
+    ]
+
+    def ents(pipeline: Language) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in pipeline.pipe(texts)]
+    assert ents(nlp) == ents(blis)
+    assert "PERSON" in {label for doc in ents(nlp) for _, _, label in doc}
