@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.credentials_eval import (
+    NEGATIVES_FLAGGED_UPSTREAM,
     OUT_OF_SCOPE,
     Row,
     evaluate_credentials,
@@ -30,10 +31,10 @@ from scanner.rules import load_families
 pytestmark = pytest.mark.corpus
 
 # source -> (minimum recall, maximum false-positive rate), at the levels reached.
-# Reached: detect_secrets 0.953 / 0.015, noseyparker 0.943 / 0.074, gitleaks 0.990 / 0.027.
+# Reached: detect_secrets 0.962 / 0.015, noseyparker 0.943 / 0.020, gitleaks 0.990 / 0.027.
 FLOORS = {
     "detect_secrets": (0.95, 0.02),
-    "noseyparker": (0.94, 0.08),
+    "noseyparker": (0.94, 0.03),
     "gitleaks": (0.985, 0.03),
 }
 ISSUE_TARGET = (0.90, 0.05)
@@ -60,16 +61,18 @@ def test_recall_and_false_positive_rate(table: dict[str, dict[str, float | int]]
     assert row["fpr"] <= max_fpr
 
 
-@pytest.mark.parametrize("source", ["detect_secrets", "gitleaks"])
+@pytest.mark.parametrize("source", sorted(FLOORS))
 def test_issue_targets_met(table: dict[str, dict[str, float | int]], source: str) -> None:
     assert table[source]["recall"] >= ISSUE_TARGET[0]
     assert table[source]["fpr"] <= ISSUE_TARGET[1]
 
 
-def test_noseyparker_recall_meets_issue_target(table: dict[str, dict[str, float | int]]) -> None:
-    # Its false-positive rate (8 of 108) is above the issue's 0.05: the rows left are real-looking secrets that
-    # one Nosey Parker rule does not accept (see the README section, known gaps); FLOORS caps it.
-    assert table["noseyparker"]["recall"] >= ISSUE_TARGET[0]
+def test_each_negative_flagged_upstream_names_exactly_one_negative_row(shared_data: Path) -> None:
+    rows = load_rows(shared_data / "credentials")
+    for source, entries in NEGATIVES_FLAGGED_UPSTREAM.items():
+        for rule, fragment in entries:
+            named = [r for r in rows if r.source == source and r.rule == rule and fragment in r.text]
+            assert len(named) == 1 and not named[0].label, (source, rule)
 
 
 def test_plain_posts_run_few_credential_rules(shared_data: Path) -> None:
