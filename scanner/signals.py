@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import InputError, PatternError
 from .findings import Located
+from .phrase_trie import trie_regex
 from .resources import read_toml
 
 SIGNAL_TYPES: tuple[str, ...] = (
@@ -501,11 +502,7 @@ def _inside_sorted(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bo
 def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str]:
     if not phrases:
         return re.compile(r"(?!x)x")
-    parts = []
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        body = re.escape(phrase.strip()).replace(r"\ ", r"\s+").replace("'", "['’]")
-        parts.append(body)
-    return re.compile(r"(?<![\w@#])(?:" + "|".join(parts) + r")(?![\w@])", re.IGNORECASE)
+    return re.compile(r"(?<![\w@#])(?:" + trie_regex(phrases) + r")(?![\w@])", re.IGNORECASE)
 
 
 def _regex_union(
@@ -561,7 +558,7 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         return value
 
     titles = words("public_figure", "titles")
-    title_words = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(titles, key=len, reverse=True))
+    title_words = trie_regex(titles)
     # a title (any case) before one or two capitalised words: "Senator Warren", "mayor Eric Adams"
     title_regex = rf"(?<!\w)(?i:{title_words})\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?" if titles else r"(?!x)x"
     business_types = words("business_contact", "finding_types")

@@ -1,0 +1,62 @@
+"""Phrase lists as trie-shaped regular expressions.
+
+A flat alternation ``phrase1|phrase2|...`` makes the ``re`` engine try every phrase at
+every offset of the text; the same phrases factored into a trie (``call\\s+me(?:\\s+(?:at|on))?``)
+reject an offset on its first character. The language matched is the same, and at each
+offset the longest phrase that matches is preferred, as in an alternation sorted by
+decreasing length: siblings in the trie start with different tokens, so at most one
+branch can match, and a longer continuation is always tried before stopping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+Token = str
+"""One regex atom of a phrase (an escaped character, or ``\\s+`` for white space)."""
+
+_END = ""  # marks the end of a phrase inside a trie node
+
+
+def tokens(phrase: str) -> list[Token]:
+    """The phrase as atoms of a case-insensitive regex: lower-cased; white space runs become
+    ``\\s+``; an apostrophe matches both ``'`` and ``’``."""
+    out: list[Token] = []
+    for part in re.split(r"(\s+)", phrase.strip().lower()):
+        if not part:
+            continue
+        if part.isspace():
+            out.append(r"\s+")
+            continue
+        for ch in part:
+            out.append("['’]" if ch in "'’" else re.escape(ch))
+    return out
+
+
+def trie_regex(phrases: Iterable[str], tokenize: Callable[[str], list[Token]] = tokens) -> str:
+    """A regex source (no flags, no boundaries) matching the given phrases; compile it with
+    ``re.IGNORECASE`` (the default ``tokenize`` lower-cases)."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for phrase in phrases:
+        atoms = tokenize(phrase)
+        if not atoms:
+            continue
+        node = root
+        for atom in atoms:
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+    if not root:
+        return r"(?!x)x"
+    return _render(root)
+
+
+def _render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    branches = [atom + _render(child) if child else atom for atom, child in sorted(node.items()) if atom != _END]
+    if not branches:
+        return ""
+    optional = _END in node
+    if len(branches) == 1 and not optional:
+        return branches[0]
+    body = "(?:" + "|".join(branches) + ")"
+    return body + "?" if optional else body

@@ -1,0 +1,54 @@
+"""The trie-shaped phrase regex matches what a flat longest-first alternation matches."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.phrase_trie import tokens, trie_regex
+from scanner.signals import ContextLexicon
+
+WORDS = ["call", "me", "at", "on", "my", "number", "is", "her", "his", "address", "lives", "don't", "e-mail"]
+
+
+def _flat(phrases: list[str]) -> re.Pattern[str]:
+    parts = [re.escape(p.strip()).replace(r"\ ", r"\s+").replace("'", "['’]")
+             for p in sorted(set(phrases), key=len, reverse=True)]
+    return re.compile(r"(?<![\w@#])(?:" + "|".join(parts) + r")(?![\w@])", re.IGNORECASE)
+
+
+def _trie(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w@#])(?:" + trie_regex(phrases) + r")(?![\w@])", re.IGNORECASE)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+phrase = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join)
+filler = st.sampled_from([" ", "  ", ", ", ". ", "\n", "-", "x", " Call ", " MY ", "’"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrases=st.lists(phrase, min_size=1, max_size=12), pieces=st.lists(st.one_of(phrase, filler), max_size=12))
+def test_same_matches_as_a_flat_alternation(phrases: list[str], pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _spans(_trie(phrases), text) == _spans(_flat(phrases), text)
+
+
+def test_longest_phrase_wins_and_shape() -> None:
+    source = trie_regex(["call me", "call me at", "call me on", "text me"])
+    assert source == r"(?:call\s+me(?:\s+(?:at|on))?|text\s+me)"
+    pattern = _trie(["call me", "call me at"])
+    assert [m.group() for m in pattern.finditer("Call me at 5, or call  me.")] == ["Call me at", "call  me"]
+    assert tokens("don’t  go") == ["d", "o", "n", "['’]", "t", r"\s+", "g", "o"]
+    assert trie_regex([]) == r"(?!x)x"
+
+
+def test_lexicon_examples_still_hold() -> None:
+    lex = ContextLexicon.default()
+    assert lex.self_before.search("you can reach me at 555 0100")
+    assert not lex.self_before.search("reachme")
+    assert lex.titles.search("as Senator Warren said")
