@@ -14,6 +14,7 @@ from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .intents import Intent, IntentDetector
+from .nlp import single_threaded_blas
 from .normalize import NormalizedText, normalize
 from .policy import Policy
 from .redact import redact
@@ -88,8 +89,12 @@ class Scanner:
     def scan(self, text: str, context: ContextLike = None) -> Report:
         """Scan one post. ``context`` (a PostContext or its dict form) is optional facts about it."""
         pending = self._cheap_phase(self._check_text(text), self._context(context))
-        chunks = ner_chunks(pending.norm.text) if pending.needs_doc else []
-        return self._finish(pending, [(offset, self.nlp(chunk)) for offset, chunk in chunks])
+        if not pending.needs_doc:
+            return self._finish(pending, [])
+        nlp = self.nlp
+        with single_threaded_blas():
+            docs = [(offset, nlp(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
+        return self._finish(pending, docs)
 
     def scan_many(
         self, posts: Iterable[Post], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
@@ -138,8 +143,10 @@ class Scanner:
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]
         if jobs:
-            for (i, offset, _chunk), doc in zip(jobs, self.nlp.pipe(chunk for _, _, chunk in jobs), strict=True):
-                docs[i].append((offset, doc))
+            nlp = self.nlp
+            with single_threaded_blas():
+                for (i, offset, _chunk), doc in zip(jobs, nlp.pipe(chunk for _, _, chunk in jobs), strict=True):
+                    docs[i].append((offset, doc))
         return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
     # -- phases -----------------------------------------------------------------------

@@ -214,3 +214,17 @@ def test_intents_in_a_text_longer_than_spacy_max_length_are_found() -> None:
     assert {i.type for i in report.intents} == {"THREAT_TO_EXPOSE"}
     assert all(i.start >= len(filler) for i in report.intents)
     assert report.verdict == "block"
+
+
+def test_ner_runs_with_single_threaded_blas_and_restores_it() -> None:
+    from threadpoolctl import threadpool_info
+
+    from scanner.nlp import single_threaded_blas
+
+    def blas_threads() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with single_threaded_blas():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
