@@ -696,6 +696,19 @@ class _RequiredWords:
         if words:
             self._automaton.make_automaton()
         self._has_words = bool(words)
+        # each pattern is indexed under the words of one of its word requirements, the one
+        # least likely in any post (longest shortest word, then fewest words): only patterns
+        # whose anchor word occurs need their other checks
+        self._by_word: dict[str, list[tuple[str, int]]] = {}
+        self._unanchored: list[tuple[str, int]] = []
+        for rule_id, reqs in self.rules.items():
+            for index, req in enumerate(reqs):
+                word_reqs = [r for r in req if isinstance(r, frozenset)]
+                if not word_reqs:
+                    self._unanchored.append((rule_id, index))
+                    continue
+                for word in max(word_reqs, key=lambda r: (min(map(len, r)), -len(r))):
+                    self._by_word.setdefault(word, []).append((rule_id, index))
 
     @staticmethod
     def _requirement(token: Mapping[str, Any]) -> Requirement | None:
@@ -723,7 +736,11 @@ class _RequiredWords:
                 searched[req] = req.search(lowered) is not None
             return searched[req]
 
-        return frozenset(rid for rid, variants in self.rules.items() if any(all(map(met, v)) for v in variants))
+        found: set[str] = set()
+        for rule_id, index in (*(p for w in present for p in self._by_word.get(w, ())), *self._unanchored):
+            if rule_id not in found and all(map(met, self.rules[rule_id][index])):
+                found.add(rule_id)
+        return frozenset(found)
 
 
 class _CueIndex:

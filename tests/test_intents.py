@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -205,3 +206,24 @@ def test_running_only_candidate_patterns_finds_what_the_full_matcher_finds(detec
     assert len(texts) > 300
     for text in texts:
         assert detector.detect(text) == detector.detect_doc(detector.tokenize(text)), text[:40]
+
+
+def test_indexed_candidates_equal_checking_every_rule(detector: IntentDetector) -> None:
+    # the word index only skips work: the candidates are those a check of every rule finds
+    required = detector._required
+    texts = [t for _, t in MATCH + NO_MATCH]
+    lines = (REPO / "tests" / "data" / "labeled_posts.jsonl").read_text(encoding="utf-8").splitlines()
+    texts += [json.loads(line)["text"] for line in lines if line.strip()]
+
+    def met(req: object, lowered: str, present: set[str]) -> bool:
+        if isinstance(req, frozenset):
+            return not req.isdisjoint(present)
+        return req.search(lowered) is not None  # type: ignore[attr-defined]
+
+    for text in texts:
+        lowered = text.lower()
+        present = {w for _, w in required._automaton.iter(lowered)}
+        expected = {rid for rid, variants in required.rules.items()
+                    if any(all(met(r, lowered, present) for r in v) for v in variants)}
+        assert required.candidates(lowered) == expected, text[:40]
+    assert any(required.candidates(t.lower()) for t in texts)
