@@ -370,7 +370,11 @@ def load_families(directory: Path) -> list[RuleFamily]:
 
 class KeywordIndex:
     """The keywords of many rule families, found in one Aho-Corasick pass per text and
-    shared by the families (gitleaks' pre-check)."""
+    shared by the families (gitleaks' pre-check).
+
+    Families :meth:`subscribe` their rules by keyword; :meth:`candidates` then gives, for
+    one text, each family's rules whose keyword occurs, computed once for all families.
+    """
 
     def __init__(self, keywords: Iterable[str]) -> None:
         self.keywords = tuple(sorted(set(keywords)))
@@ -380,6 +384,9 @@ class KeywordIndex:
         if self.keywords:
             self._automaton.make_automaton()
         self._memo: tuple[str, frozenset[str]] = ("", frozenset())
+        self._subscribers: dict[str, list[tuple[int, list[Rule]]]] = {}
+        self._slots = 0
+        self._candidates_memo: tuple[str, dict[int, list[Rule]]] = ("", {})
 
     def present(self, text: str) -> frozenset[str]:
         """The keywords that occur in the lower-cased ``text`` (memoised for the last text)."""
@@ -387,6 +394,27 @@ class KeywordIndex:
             found = frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
             self._memo = (text, found)
         return self._memo[1]
+
+    def subscribe(self, by_keyword: Mapping[str, list[Rule]]) -> int:
+        """Register one family's rules by keyword; returns its slot for :meth:`candidates`."""
+        slot = self._slots
+        self._slots += 1
+        for keyword, rules in by_keyword.items():
+            if keyword not in self.keywords:
+                raise ValueError(f"keyword {keyword!r} is not in this index")
+            self._subscribers.setdefault(keyword, []).append((slot, rules))
+        self._candidates_memo = ("", {})
+        return slot
+
+    def candidates(self, text: str) -> dict[int, list[Rule]]:
+        """Slot -> the rules (possibly repeated) whose keyword occurs in ``text`` (memoised for the last text)."""
+        if self._candidates_memo[0] is not text:
+            out: dict[int, list[Rule]] = {}
+            for keyword in self.present(text):
+                for slot, rules in self._subscribers.get(keyword, ()):
+                    out.setdefault(slot, []).extend(rules)
+            self._candidates_memo = (text, out)
+        return self._candidates_memo[1]
 
 
 class RuleDetector(Detector):
@@ -400,26 +428,22 @@ class RuleDetector(Detector):
         self.rules = family.rules
         self.timeout = timeout
         self._unkeyed = tuple(r for r in family.rules if not r.keywords)
-        self._by_keyword: dict[str, list[Rule]] = {}
+        by_keyword: dict[str, list[Rule]] = {}
         for rule in family.rules:
             for keyword in rule.keywords:
-                self._by_keyword.setdefault(keyword, []).append(rule)
-        self.keyword_index = keyword_index if keyword_index is not None else KeywordIndex(self._by_keyword)
+                by_keyword.setdefault(keyword, []).append(rule)
+        self.keyword_index = keyword_index if keyword_index is not None else KeywordIndex(by_keyword)
+        self._slot = self.keyword_index.subscribe(by_keyword)
         self._memo: tuple[str, list[Rule]] = ("", [])
 
     def _runnable(self, text: str) -> list[Rule]:
         """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
         if self._memo[0] is text:
             return self._memo[1]
-        present = self.keyword_index.present(text) if self._by_keyword else ()
-        if not present and not self._unkeyed:  # the common case: nothing to run
-            self._memo = (text, [])
-            return []
-        candidates = list(self._unkeyed)
-        for keyword in present:
-            candidates.extend(self._by_keyword.get(keyword, ()))
+        keyed = self.keyword_index.candidates(text).get(self._slot)
         runnable: list[Rule] = []
-        if candidates:
+        if keyed or self._unkeyed:
+            candidates = [*self._unkeyed, *keyed] if keyed else list(self._unkeyed)
             digits = count_digits(text)
             runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
         self._memo = (text, runnable)
