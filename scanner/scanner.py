@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("scanner")
 
 DEFAULT_BATCH_SIZE = 64
-NER_CHUNK_CHARS = 100_000
+NER_CHUNK_CHARS = 10_000
+"""Long texts go to spaCy (and the intent matcher) in line-aligned pieces of at most this size:
+time stays linear and memory bounded (a 100,000-character piece peaked at +335 MB of RSS in NER,
+a 10,000-character piece at +35 MB)."""
 
 
 ContextLike = PostContext | Mapping[str, Any] | None
