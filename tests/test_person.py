@@ -104,6 +104,63 @@ def test_lower_case_names_only_after_naming_phrases() -> None:
     assert found("my friend told me") == []
 
 
+# Label, quote, title and description cues, each with a hard negative.
+MORE_CUES = [
+    ("Directed By:    Oskar Lindqvist", ["Oskar Lindqvist"]),
+    ("Directed by: the studio itself", []),
+    ("Bot: who is it for? User: Priya Raman", ["Priya Raman"]),
+    ("User: what is this", []),
+    ("Billing address: Sigrun Halvorsen\n12 Bay Road", ["Sigrun Halvorsen"]),
+    ("Billing address: 12 Bay Road", []),
+    ("Name:    Joana A Ferreira\nAddress: somewhere", ["Joana A Ferreira"]),  # "a" is a never-word, not here
+    ("thanks Ana I love it", ["Ana"]),  # a trailing initial-like word is not part of the name
+    ("Kwame is a very sympathetic person", ["Kwame"]),
+    ("Okafor and Mensah were engineers", ["Okafor", "Mensah"]),
+    ("Nkechi is a nurse", ["Nkechi"]),
+    ("Apple is a company I like", []),
+    ("This is a good person", []),
+    ("Paris is a lovely city", []),
+    ("I'm so jealous! said Ifeoma to Chidi", ["Ifeoma", "Chidi"]),
+    ('"We won," said Adebayo.', ["Adebayo"]),
+    ("I said Hello to them", []),  # no quote before "said"
+    ("he said Monday was fine", []),
+    ("the album by songwriter Ines Carvalho", ["Ines Carvalho"]),
+    ("Designer Handbags on sale", []),  # a capitalised title word is no cue
+    ("the engineer said no", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_CUES)
+def test_label_quote_title_and_description_cues(text: str, expected: list[str]) -> None:
+    assert found(text) == expected
+
+
+# NER output vetoed (or kept) by organisation, place and job-title evidence.
+VETOES = [
+    ("Palantir Technologies opened an office", ["Palantir Technologies"], []),
+    ("The Hall Orchestra was founded in 1973", ["Hall Orchestra"], []),
+    ("I met Sarah Hall at the concert", ["Sarah Hall"], ["Sarah Hall"]),
+    ("Thomas and Sons is an investment bank", ["Thomas"], []),
+    ("The Clark, Romero and Hall Orchestra was founded in 1973", ["Clark", "Romero"], []),
+    ("Lopez, Santos and Coleman is a design agency", ["Santos"], []),
+    ("Lopez, Santos and Coleman are coming over", ["Santos"], ["Lopez", "Santos", "Coleman"]),
+    ("Ana and Ben is my favourite couple", ["Ana"], ["Ana", "Ben"]),  # two names: no firm from "is"
+    ("Coden is a design agency based in Turku", ["Coden"], []),
+    ("Coden is a design student in Turku", ["Coden"], ["Coden"]),
+    ("we flew to Austin on Friday", ["Austin"], []),
+    ("I'm originally from Lyon", ["Lyon"], []),
+    ("Austin flew to Paris on Friday", ["Austin"], ["Austin"]),
+    ("Awarded Salesperson of the Month three times", ["Salesperson"], []),
+    ("Kristin Lee, the Cinematographer, said", ["Kristin Lee", "Cinematographer"], ["Kristin Lee"]),
+    ("Bryan Singer sex abuse case dropped", ["Bryan Singer"], ["Bryan Singer"]),  # titles are not trimmed
+]
+
+
+@pytest.mark.parametrize(("text", "entities", "expected"), VETOES)
+def test_organisation_place_and_title_vetoes(text: str, entities: list[str], expected: list[str]) -> None:
+    assert found(text, doc_with_persons(text, *entities)) == expected
+
+
 # -- cleaning of NER spans --------------------------------------------------------------------
 
 CLEANING = [
@@ -129,6 +186,11 @@ CLEANING = [
     ("F 1 driver Michael Schumacher is out of a coma", "Michael Schumacher", ["Michael Schumacher"]),
     ("It was in 1816 that Anthony Evans was born", "Anthony Evans", ["Anthony Evans"]),
     ("m8 Michael Clifford is here", "Michael Clifford", ["Michael Clifford"]),
+    # an "ex-" descriptor is not part of the name; a name that merely starts with "Ex"/"ex" keeps it
+    ("This song by ex-Beatle Lennon is great", "ex-Beatle Lennon", ["Lennon"]),
+    ("Alex-Ann Jones is here", "Alex-Ann Jones", ["Alex-Ann Jones"]),
+    # address-line words after a name are trimmed
+    ("Mrs. Barbara Yudina Apt. 675 Elm Road 32", "Barbara Yudina Apt", ["Barbara Yudina"]),
 ]
 
 

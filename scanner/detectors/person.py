@@ -6,18 +6,28 @@ Candidate names come from:
 2. cue rules from ``patterns/lexicons/person.toml``, which need no model: an
    honorific ("Ms. Jones" gives "Jones"); a naming phrase ("my name is ana",
    where a lower-case name is accepted); a relation or credit phrase ("my son
-   Lukas", "directed by ...", capitalised names only); a human verb after a
-   name ("Jacob lives ..."); a possessive before a kin noun ("Amanda's
+   Lukas", "directed by: ...", capitalised names only); a form or chat label
+   ("User: ...", "Account holder: ..."); a lower-case job title ("songwriter
+   Zoe Young"); a quote attribution ('"...!" said Ana to Ben'); a human verb
+   after a name ("Jacob lives ..."); "<Name> is a [adj] person / nurse" and
+   "A and B were engineers"; a possessive before a kin noun ("Amanda's
    daughter"); speaker labels of a dialog ("Ana: Who are you?"); a line that is
    only "First [M.] Last" in a multi-line post; the "First M. Last" shape;
 3. lists: "A, B and C" of single capitalised words holding one found person
    makes the other members persons.
 
+Vetoes: a candidate ending in an organisation suffix ("Palantir Technologies",
+"Hall Orchestra") or a lone job title ("Salesperson") is dropped, and so is
+any candidate inside a firm-like list ("Thomas and Sons", "Clark, Romero and
+Hall Orchestra", "Lopez, Santos and Coleman is ..."), right after a place cue
+("flew to Austin") or the subject of "is a ... agency / city".
+
 Every candidate is cleaned: cut at a line break, a colon or a quote; possessive
-"'s" and punctuation trimmed; never-name words ("Monday", "Apple", "lol")
-trimmed from the ends. It is dropped if it is an @handle or #hashtag (handles
-are account names, not PERSON findings), holds a digit, a URL or an e-mail, or
-is part of a street ("3482 Via Franscini", "Crown St", "Joaquin Suarez 2906").
+"'s" and punctuation trimmed; never-name words ("Monday", "Apple", "lol", "Apt")
+and an "ex-" descriptor ("ex-Beatle Lennon") trimmed from the ends. It is
+dropped if it is an @handle or #hashtag (handles are account names, not PERSON
+findings), holds a digit, a URL or an e-mail, or is part of a street
+("3482 Via Franscini", "Crown St", "Joaquin Suarez 2906").
 Overlapping candidates keep the longest span.
 
 Lower-case posts: a second NER pass over a title-cased copy was measured and
@@ -80,6 +90,14 @@ _NAME_LINE = regex.compile(
 _HOUSE_NUMBER_BEFORE = regex.compile(rf"(?<![{_L}\d])\d{{1,5}}[ \t]+(?:(?P<word>[{_L}]+)\.?[ \t]+)?$")
 _NUMBER_AFTER = regex.compile(r"[ \t]+\d{1,5}\b")  # "Joaquin Suarez 2906"
 _POSSESSIVE = regex.compile(r"['’]s?$")
+_EX_PREFIX = regex.compile(r"(?i)ex[-‐–]")  # "ex-Beatle Paul": the descriptor is not part of the name
+# A list of capitalised words that may be a firm ("Thomas and Sons", "Clark, Romero and Hall Orchestra",
+# "Lopez, Santos and Coleman is ..."): the word after it decides (see PersonDetector._firms).
+_FIRM = regex.compile(
+    rf"(?<![{_L}])(?P<first>{_TITLE})(?P<more>(?:,[ \t]*{_TITLE})*),?[ \t]+(?:and|&)[ \t]+(?P<last>{_TITLE})"
+    rf"(?:[ \t]+(?P<next>[{_L}]+))?"
+)
+_SINGULAR_VERBS = frozenset({"is", "was", "has"})
 _CUT = regex.compile(r"[\n:\"“”]")
 _URL = regex.compile(r"https?:|www\.|\.com\b")
 _BAD = regex.compile(r"https?:|www\.|[@#/\\]|\.com\b|\d")
@@ -91,8 +109,15 @@ class PersonLexicon:
     cue: regex.Pattern[str]
     relation: regex.Pattern[str]
     subject: regex.Pattern[str]
+    described: regex.Pattern[str]
+    label: regex.Pattern[str]
+    said: regex.Pattern[str]
+    titled: regex.Pattern[str]
+    veto: regex.Pattern[str]
     possessor: regex.Pattern[str]
     never: frozenset[str]
+    org_suffixes: frozenset[str]
+    titles: frozenset[str]
     function_words: frozenset[str]
     street_types: frozenset[str]
     examples_match: tuple[tuple[str, str], ...]
@@ -125,6 +150,12 @@ def load_lexicon(patterns_dir: Path) -> PersonLexicon:
     never = _words(data, "never", "words", problems, LEXICON_FILE)
     function_words = _words(data, "function_words", "words", problems, LEXICON_FILE)
     verbs = _words(data, "cues", "human_verbs", problems, LEXICON_FILE)
+    person_nouns = _words(data, "cues", "person_nouns", problems, LEXICON_FILE)
+    labels = _words(data, "cues", "labels", problems, LEXICON_FILE)
+    org_suffixes = _words(data, "organisations", "suffixes", problems, LEXICON_FILE)
+    titles = _words(data, "titles", "words", problems, LEXICON_FILE)
+    places = _words(data, "places", "cues", problems, LEXICON_FILE)
+    kinds = _words(data, "organisations", "kinds", problems, LEXICON_FILE)
     kin = _words(data, "cues", "kin_nouns", problems, LEXICON_FILE)
     streets = _words(data, "streets", "words", problems, LEXICON_FILE)
     examples = data.get("examples", {})
@@ -145,10 +176,29 @@ def load_lexicon(patterns_dir: Path) -> PersonLexicon:
     return PersonLexicon(
         honorific=regex.compile(rf"(?<![{_L}])(?:{_alt(honorifics)})\.?[ \t]+{short_name}(?![{_L}])"),
         cue=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(naming)}))[ \t]+(?:{name}|{lower_name})(?![{_L}])"),
-        relation=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(relation)}))[ \t]+{name}(?![{_L}])"),
+        relation=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(relation)}))[ \t]*:?[ \t]+{name}(?![{_L}])"),
         subject=regex.compile(rf"(?<![{_L}][ \t]?)(?<![{_L}]){short_name}[ \t]+(?i:{_alt(verbs)})(?![{_L}])"),
+        described=regex.compile(
+            rf"(?<![{_L}][ \t]?)(?<![{_L}]){short_name}(?:[ \t]+and[ \t]+(?P<other>{_TITLE}))?[ \t]+"
+            rf"(?:(?:is|was)[ \t]+an?|are|were)[ \t]+(?:\p{{Ll}}+[ \t]+){{0,2}}"
+            rf"(?:{_alt([*person_nouns, *titles])})s?(?![{_L}])"
+        ),
+        # '"...!" said Ana to Ben': a quote attribution
+        said=regex.compile(
+            rf"(?<=[!?,.;:\"”’'][ \t]{{0,3}})said[ \t]+{short_name}"
+            rf"(?:[ \t]+to[ \t]+(?P<other>{_TITLE}(?:[ \t]+{_TITLE})?))?(?![{_L}])"
+        ),
+        titled=regex.compile(rf"(?<![{_L}])(?:{_alt(titles)})[ \t]+{name}(?![{_L}])"),
+        veto=regex.compile(
+            rf"(?i:(?<![{_L}])(?:{_alt(places)}))[ \t]+(?P<x>{_CAP}(?:[ \t]+{_CAP})?)"
+            rf"|(?<![{_L}][ \t]?)(?<![{_L}])(?P<x>{_TITLE}(?:[ \t]+{_TITLE}){{0,2}})[ \t]+(?:is|was)[ \t]+an?[ \t]+"
+            rf"(?:[{_L}\-]+[ \t]+){{0,3}}(?i:{_alt(kinds)})(?![{_L}])"
+        ),
+        label=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt(labels)})):[ \t]+{name}(?![{_L}])"),
         possessor=regex.compile(rf"(?<![{_L}]){short_name}['’]s?[ \t]+(?i:{_alt(kin)})(?![{_L}])"),
         never=frozenset(w.lower() for w in never),
+        org_suffixes=frozenset(w.lower() for w in org_suffixes),
+        titles=frozenset(w.lower() for w in titles),
         function_words=frozenset(w.lower() for w in function_words),
         street_types=frozenset(w.lower() for w in streets),
         examples_match=tuple(matches),
@@ -190,6 +240,9 @@ class PersonDetector(Detector):
         )
         cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
         cleaned.extend(self._propagate(text, cleaned, data.doc))
+        vetoed = self._firms(text) + [m.span("x") for m in self.lexicon.veto.finditer(text)]
+        if vetoed:  # organisations and places
+            cleaned = [c for c in cleaned if not any(s < c.end and c.start < e for s, e in vetoed)]
         for c in _resolve(cleaned):
             yield Hit(type="PERSON", start=c.start, end=c.end, confidence=c.confidence, rule=c.rule)
 
@@ -206,23 +259,34 @@ class PersonDetector(Detector):
         lex = self.lexicon
         for m in lex.honorific.finditer(text):
             yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.honorific")
-        for m in (*lex.cue.finditer(text), *lex.relation.finditer(text)):
+        for m in (*lex.cue.finditer(text), *lex.relation.finditer(text), *lex.label.finditer(text),
+                  *lex.titled.finditer(text)):
             group = "name" if m.group("name") else "lname"
             start, end = m.span(group)
             # a cue name stops at the first function word ("my name is not important")
             words = list(_WORD_RE.finditer(text, start, end))
-            kept = []
+            kept: list[regex.Match[str]] = []
             for w in words:
                 lowered = w.group().lower()
+                if kept and group == "name" and len(lowered) == 1 and lowered != "i":
+                    kept.append(w)  # a middle initial ("Joana A Ferreira"), even if "a" is a never-word
+                    continue
                 if lowered in lex.never or (lowered in lex.function_words and (group == "lname" or len(lowered) > 1)):
                     break
                 kept.append(w)
+            while len(kept) > 1 and len(kept[-1].group()) == 1:
+                kept.pop()  # an initial ends no name
             if kept:
                 yield _Cand(kept[0].start(), kept[-1].end(), CONFIDENCE_CUE, "pii.person.cue")
-        for pattern, rule in ((lex.subject, "pii.person.subject"), (lex.possessor, "pii.person.possessor")):
+        for pattern, rule in (
+            (lex.subject, "pii.person.subject"), (lex.described, "pii.person.subject"),
+            (lex.possessor, "pii.person.possessor"), (lex.said, "pii.person.said"),
+        ):
             for m in pattern.finditer(text):
-                if m.group("name").split()[0].lower() not in lex.function_words | lex.never:
-                    yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, rule)
+                for group in ("name", "other"):
+                    value = m.groupdict().get(group)
+                    if value and value.split()[0].lower() not in lex.function_words | lex.never:
+                        yield _Cand(m.start(group), m.end(group), CONFIDENCE_CUE, rule)
         speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never]
         if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
             for m in speakers:
@@ -249,6 +313,20 @@ class PersonDetector(Detector):
                 if cand is not None:
                     yield cand
 
+    def _firms(self, text: str) -> list[tuple[int, int]]:
+        """Lists of capitalised words that name one organisation: the last word or the word after it is an
+        organisation suffix ("Thomas and Sons", "Clark, Romero and Hall Orchestra"), or a list of three or more
+        takes a singular verb ("Lopez, Santos and Coleman is a design agency")."""
+        if " and " not in text and "&" not in text:
+            return []
+        out = []
+        suffixes = self.lexicon.org_suffixes
+        for m in _FIRM.finditer(text):
+            nxt = (m.group("next") or "").lower()
+            if m.group("last").lower() in suffixes or nxt in suffixes or (m.group("more") and nxt in _SINGULAR_VERBS):
+                out.append((m.start(), m.end("last")))
+        return out
+
     # -- cleaning ----------------------------------------------------------------
 
     def _clean(self, text: str, c: _Cand) -> _Cand | None:
@@ -264,12 +342,15 @@ class PersonDetector(Detector):
         end = start + len(value)
         # trim never-name words (and anything that is not a word) from both ends
         words = list(_WORD_RE.finditer(text, start, end))
-        while words and (words[0].group().lower() in self.lexicon.never or not words[0].group()[:1].isalpha()):
+        while words and (words[0].group().lower() in self.lexicon.never or not words[0].group()[:1].isalpha()
+                         or _EX_PREFIX.match(words[0].group())):
             words.pop(0)
         while words and words[-1].group().lower() in self.lexicon.never:
             words.pop()
-        if not words:
-            return None
+        if not words or words[-1].group().lower() in self.lexicon.org_suffixes:
+            return None  # "Palantir Technologies", "Hall Orchestra"
+        if len(words) == 1 and words[0].group().lower() in self.lexicon.titles:
+            return None  # "Awarded Salesperson of the Month"
         start, end = words[0].start(), words[-1].end()
         token_end = end
         while token_end < len(text) and not text[token_end].isspace():
