@@ -106,3 +106,11 @@ def single_threaded_blas() -> Iterator[None]:
     """
     with _blas_controller().limit(limits=1, user_api="blas"):
         yield
+
+
+def limit_blas_threads_for_process() -> None:
+    """One BLAS thread for the rest of this process: for worker processes, which only scan.
+
+    Several workers each with a BLAS thread pool oversubscribe the cores.
+    """
+    _blas_controller().limit(limits=1, user_api="blas")

@@ -14,7 +14,7 @@ from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .intents import Intent, IntentDetector
-from .nlp import single_threaded_blas
+from .nlp import limit_blas_threads_for_process, single_threaded_blas
 from .normalize import NormalizedText, normalize
 from .policy import Policy
 from .redact import redact
@@ -125,7 +125,7 @@ class Scanner:
             ctx = multiprocessing.get_context("fork")
             _WORKER["scanner"] = self
             try:
-                with ctx.Pool(n_process) as pool:
+                with ctx.Pool(n_process, initializer=limit_blas_threads_for_process) as pool:
                     for reports in pool.imap(_worker_scan, batches):
                         yield from reports
             finally:
@@ -284,6 +284,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(config: ScannerConfig) -> None:
+    limit_blas_threads_for_process()
     _WORKER["scanner"] = Scanner(config)
 
 
