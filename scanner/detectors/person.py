@@ -230,16 +230,15 @@ class PersonDetector(Detector):
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
-        cands: list[_Cand] = []
-        if data.doc is not None:
-            cands.extend(self._from_doc(data.doc))
-        blocked = _entity_spans(data.doc, _NOT_PERSON_LABELS)
+        ents = _entities(data.doc)  # Doc.ents walks every token: read it once
+        cands = [_Cand(s, e, CONFIDENCE_NER, "pii.person.ner") for s, e, label in ents if label == "PERSON"]
+        blocked = [(s, e) for s, e, label in ents if label in _NOT_PERSON_LABELS]
         cands.extend(
             c for c in self.cue_candidates(text)
             if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
         )
         cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
-        cleaned.extend(self._propagate(text, cleaned, data.doc))
+        cleaned.extend(self._propagate(text, cleaned, blocked))
         vetoed = self._firms(text) + [m.span("x") for m in self.lexicon.veto.finditer(text)]
         if vetoed:  # organisations and places
             cleaned = [c for c in cleaned if not any(s < c.end and c.start < e for s, e in vetoed)]
@@ -247,12 +246,6 @@ class PersonDetector(Detector):
             yield Hit(type="PERSON", start=c.start, end=c.end, confidence=c.confidence, rule=c.rule)
 
     # -- sources -----------------------------------------------------------------
-
-    @staticmethod
-    def _from_doc(doc: Doc) -> Iterator[_Cand]:
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                yield _Cand(ent.start_char, ent.end_char, CONFIDENCE_NER, "pii.person.ner")
 
     def cue_candidates(self, text: str) -> Iterator[_Cand]:
         """Names found by the cue rules (no model needed)."""
@@ -298,10 +291,9 @@ class PersonDetector(Detector):
             if not {m.group(1).lower(), m.group(3).lower()} & (lex.function_words | lex.never):
                 yield _Cand(m.start(), m.end(), CONFIDENCE_INITIAL, "pii.person.initial")
 
-    def _propagate(self, text: str, found: list[_Cand], doc: Doc | None) -> Iterator[_Cand]:
-        """Other members of a list ("A, B and C") that holds a found person."""
+    def _propagate(self, text: str, found: list[_Cand], other: list[tuple[int, int]]) -> Iterator[_Cand]:
+        """Other members of a list ("A, B and C") that holds a found person (``other``: non-person entities)."""
         spans = {(c.start, c.end) for c in found}
-        other = _entity_spans(doc, _NOT_PERSON_LABELS)
         for m in _LIST.finditer(text):
             members = [(x.start(), x.end()) for x in _LIST_MEMBER.finditer(text, m.start(), m.end())]
             if not any(any(s <= ms and me <= e for s, e in spans) for ms, me in members):
@@ -392,10 +384,10 @@ _NOT_PERSON_LABELS = frozenset({
 })  # not ORG / PRODUCT / WORK_OF_ART: the small model files many unknown names there
 
 
-def _entity_spans(doc: Doc | None, labels: frozenset[str]) -> list[tuple[int, int]]:
+def _entities(doc: Doc | None) -> list[tuple[int, int, str]]:
     if doc is None:
         return []
-    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ in labels]
+    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
