@@ -79,12 +79,13 @@ seed; (b) all-PII: the PII sentences; (c) long texts: feed posts joined by newli
 cut to 10,000 / 100,000 / 1,000,000 characters.
 
 **Timing.** `time.perf_counter`; each system is warmed up on a few posts before timing;
-one-at-a-time = one `scan()` call per post, each timed; batch = one `scan_many()` call
-over the corpus (worker start-up included for N processes), timed three times in full
-mode with the fastest run counted (as `timeit` does: slower runs measure the machine's
-other jobs), the same for every system; long texts = median of the repeats. The systems
-run one after the other in the same process, on a shared 2-core machine: absolute
-numbers are noisy, ratios within one run are the comparison.
+one-at-a-time = one `scan()` call per post, each timed, in three passes over the corpus
+(full mode) of which the fastest pass is reported, its percentiles included; batch = one
+`scan_many()` call over the corpus (worker start-up included for N processes), timed three
+times (full mode) with the fastest run counted. Taking the fastest run is what `timeit`
+does: slower runs measure the machine's other jobs. It is the same for every system; long
+texts = median of the repeats. The systems run one after the other in the same process, on
+a shared 2-core machine: absolute numbers are noisy, ratios within one run are the comparison.
 Peak RSS: `VmHWM` of a fresh child process that loads one system and scans the
 workload one post at a time (interpreter and model included)."""
 

@@ -84,7 +84,8 @@ def _corpus_run(
         progress(f"speed: corpus {name} ({len(texts)} posts) with {system.label}: warm-up, one-at-a-time")
         for text in texts[: settings.warmup]:
             system.scan(text)
-        latencies, spans = one_at_a_time(system, texts)
+        latencies, spans = min((one_at_a_time(system, texts) for _ in range(max(1, settings.passes))),
+                               key=lambda run: sum(run[0]))
         row: dict[str, Any] = {"one_at_a_time": latency_summary(latencies)}
         row["latencies_ms"] = [round(x * 1000.0, 4) for x in latencies]
         scored = score_corpus(records, spans, datasets.SYNTH_TYPES, "iou")
