@@ -191,8 +191,12 @@ class Scanner:
             return False
         if mode == "always":
             return True
-        # auto: a name matters only as the subject of other private data or of a threat
-        return bool(pending.hits) or bool(pending.intents)
+        # auto: a name matters only as the subject of other private data (a hit that survives
+        # refinement: a context-less shape is no identifier) or of a threat
+        if pending.intents:
+            return True
+        text, boost, floor = pending.norm.text, self.config.context_boost, self.config.min_confidence
+        return any((c := score(hit, text, boost)) is not None and c >= floor for _, hit in pending.hits)
 
     def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
         norm = pending.norm

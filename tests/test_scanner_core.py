@@ -86,6 +86,13 @@ def test_ner_auto_runs_only_when_something_else_fired() -> None:
     assert [f.type for f in report.findings] == ["NAME", "DIGITS"]
 
 
+def test_ner_auto_ignores_hits_that_refinement_drops() -> None:
+    scanner = make_scanner("auto", min_confidence=0.95)  # the digit hits (0.9) are dropped
+    Names.calls = 0
+    assert scanner.scan("Alice 1234567").findings == ()
+    assert Names.calls == 0
+
+
 def test_ner_never_and_always() -> None:
     Names.calls = 0
     assert [f.type for f in make_scanner("never").scan("Alice 1234567").findings] == ["DIGITS"]
