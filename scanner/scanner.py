@@ -46,7 +46,7 @@ class _Pending:
 
     norm: NormalizedText
     context: PostContext | None = None
-    hits: list[tuple[str, Hit]] = field(default_factory=list)
+    hits: list[tuple[str, Hit, float]] = field(default_factory=list)  # refined: (detector id, hit, confidence)
     warnings: list[str] = field(default_factory=list)
     intents: tuple[Intent, ...] = ()
     needs_doc: bool = False
@@ -179,7 +179,7 @@ class Scanner:
         data = ScanInput(norm.text, timeout=self.config.regex_timeout, warnings=pending.warnings)
         for detector in self._cheap:
             if detector.may_fire(norm.text):
-                pending.hits.extend((detector.id, h) for h in detector.detect(data))
+                pending.hits.extend(self._refined(norm.text, detector.id, detector.detect(data)))
         pending.intents = self._intents(norm)  # cheap without a cue word: detect() checks it first
         if self._doc_detectors:
             pending.needs_doc = self._wants_ner(pending)
@@ -191,12 +191,17 @@ class Scanner:
             return False
         if mode == "always":
             return True
-        # auto: a name matters only as the subject of other private data (a hit that survives
+        # auto: a name matters only as the subject of other private data (a hit that survived
         # refinement: a context-less shape is no identifier) or of a threat
-        if pending.intents:
-            return True
-        text, boost, floor = pending.norm.text, self.config.context_boost, self.config.min_confidence
-        return any((c := score(hit, text, boost)) is not None and c >= floor for _, hit in pending.hits)
+        return bool(pending.hits) or bool(pending.intents)
+
+    def _refined(self, text: str, detector_id: str, hits: Iterable[Hit]) -> Iterator[tuple[str, Hit, float]]:
+        """The hits whose confidence after context scoring reaches ``min_confidence``, with it."""
+        boost, floor = self.config.context_boost, self.config.min_confidence
+        for hit in hits:
+            confidence = score(hit, text, boost)
+            if confidence is not None and confidence >= floor:
+                yield detector_id, hit, confidence
 
     def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
         norm = pending.norm
@@ -206,8 +211,9 @@ class Scanner:
                              warnings=pending.warnings)
             for detector in self._doc_detectors:
                 if detector.may_fire(doc.text):
-                    hits.extend((detector.id, _shift(h, offset)) for h in detector.detect(data))
-        findings = [f for f in (self._to_finding(norm, det, h) for det, h in hits) if f is not None]
+                    shifted = (_shift(h, offset) for h in detector.detect(data))
+                    hits.extend(self._refined(norm.text, detector.id, shifted))
+        findings = [f for f in (self._to_finding(norm, *item) for item in hits) if f is not None]
         resolved = tuple(resolve_overlaps(findings))
         warnings = tuple(pending.warnings)
         intents = pending.intents
@@ -228,10 +234,7 @@ class Scanner:
                 out.append(dataclasses.replace(intent, start=start, end=end))
         return tuple(out)
 
-    def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit) -> Finding | None:
-        confidence = score(hit, norm.text, self.config.context_boost)
-        if confidence is None or confidence < self.config.min_confidence:
-            return None
+    def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit, confidence: float) -> Finding | None:
         start, end = norm.span(hit.start, hit.end)
         if start >= end:
             return None
