@@ -18,7 +18,7 @@ from .errors import InputError, ScannerError
 from .findings import Report
 from .policy import verdict_at_least
 from .records import Record, read_records
-from .scanner import DEFAULT_BATCH_SIZE, Post, Scanner
+from .scanner import DEFAULT_BATCH_SIZE, MAX_WAITING_BATCHES, Post, Scanner
 from .signals import PostContext
 
 EXIT_OK = 0
@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
                       help=f"records longer than N bytes become error records (default {DEFAULT_MAX_BYTES})")
     scan.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N",
-                      help=f"posts per spaCy batch (default {DEFAULT_BATCH_SIZE})")
+                      help=f"texts per spaCy batch (default {DEFAULT_BATCH_SIZE}); in one process up to "
+                           f"{MAX_WAITING_BATCHES}x as many records are read ahead to fill it")
     scan.add_argument("--processes", type=int, default=1, metavar="N", help="worker processes (default 1)")
     scan.add_argument("--no-progress", action="store_true", help="no progress indicator on stderr")
     scan.add_argument("--fail-on", choices=["warn", "review", "block"], default=None, metavar="LEVEL",
@@ -166,10 +167,12 @@ def _scan_records(scanner: Scanner, records: Iterator[Record], batch_size: int, 
         while pending:
             yield pending.popleft(), None
         return
+    # only a few posts of a feed need spaCy: read ahead so that its batches fill up
+    read_ahead = batch_size * MAX_WAITING_BATCHES
     batch: list[Record] = []
     for rec in records:
         batch.append(rec)
-        if len(batch) >= batch_size:
+        if len(batch) >= read_ahead:
             yield from _scan_batch(scanner, batch)
             batch = []
     yield from _scan_batch(scanner, batch)

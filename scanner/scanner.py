@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("scanner")
 
 DEFAULT_BATCH_SIZE = 64
+MAX_WAITING_BATCHES = 16
 NER_CHUNK_CHARS = 10_000
 """Long texts go to spaCy (and the intent matcher) in line-aligned pieces of at most this size:
 time stays linear and memory bounded (a 100,000-character piece peaked at +335 MB of RSS in NER,
@@ -104,18 +105,40 @@ class Scanner:
     ) -> Iterator[Report]:
         """Scan many posts (texts or (text, context) pairs), yielding reports in input order.
 
-        spaCy runs batched over the posts that need it, in ``n_process`` processes if > 1.
+        spaCy runs over the posts that need it, ``batch_size`` texts at a time; with
+        ``n_process`` > 1, batches of ``batch_size`` posts go to worker processes.
         """
         if n_process < 1:
             raise ValueError("n_process must be at least 1")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        batches = _batched(posts, batch_size)
         if n_process == 1:
-            for batch in batches:
-                yield from self.scan_batch(batch)
+            yield from self._scan_in_process(posts, batch_size)
             return
-        yield from self._scan_in_pool(batches, n_process)
+        yield from self._scan_in_pool(_batched(posts, batch_size), n_process)
+
+    def _scan_in_process(self, posts: Iterable[Post], batch_size: int) -> Iterator[Report]:
+        """The cheap phase post by post; spaCy once ``batch_size`` of the waiting posts need it.
+
+        In a feed only a few posts need NER: collecting them across many posts gives spaCy full
+        batches (per text, a batch of 3 costs 1.5x a batch of 32). At most ``batch_size *
+        MAX_WAITING_BATCHES`` posts wait for their report.
+        """
+        waiting: list[_Pending] = []
+        need_doc = 0
+        for post in posts:
+            text, context = post if isinstance(post, tuple) else (post, None)
+            try:
+                pending = self._cheap_phase(self._check_text(text, "posts[]"), self._context(context))
+            except Exception:
+                yield from self._finish_all(waiting)  # the reports before a bad post are not lost
+                raise
+            waiting.append(pending)
+            need_doc += pending.needs_doc
+            if need_doc >= batch_size or len(waiting) >= batch_size * MAX_WAITING_BATCHES:
+                yield from self._finish_all(waiting)
+                waiting, need_doc = [], 0
+        yield from self._finish_all(waiting)
 
     def _scan_in_pool(self, batches: Iterator[list[Post]], n_process: int) -> Iterator[Report]:
         """Worker processes: forked from this scanner where possible (no reload), else spawned."""
@@ -142,6 +165,10 @@ class Scanner:
         for post in posts:
             text, context = post if isinstance(post, tuple) else (post, None)
             pendings.append(self._cheap_phase(self._check_text(text, "posts[]"), self._context(context)))
+        return self._finish_all(pendings)
+
+    def _finish_all(self, pendings: Sequence[_Pending]) -> list[Report]:
+        """spaCy over the posts that need it (one ``nlp.pipe`` call), then each post's report."""
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]

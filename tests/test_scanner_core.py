@@ -235,3 +235,30 @@ def test_ner_runs_with_single_threaded_blas_and_restores_it() -> None:
     with single_threaded_blas():
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_scan_many_collects_ner_posts_across_batches_and_keeps_order() -> None:
+    scanner = make_scanner("auto")
+    calls: list[int] = []
+    real_pipe = scanner.nlp.pipe
+
+    def counting_pipe(texts: Iterable[str], **kwargs: Any) -> Iterator[Any]:
+        batch = list(texts)
+        calls.append(len(batch))
+        return real_pipe(batch, **kwargs)
+
+    scanner.nlp.pipe = counting_pipe  # type: ignore[method-assign]
+    posts = [f"Alice {1000000 + i}" if i % 10 == 0 else f"plain post {i}" for i in range(100)]
+    reports = list(scanner.scan_many(posts, batch_size=4))
+    assert [r.text for r in reports] == posts
+    assert [len(r.findings) for r in reports] == [2 if i % 10 == 0 else 0 for i in range(100)]
+    assert calls == [4, 4, 2]  # 10 posts need NER: spaCy batches of 4, not one call per 4 posts
+
+
+def test_scan_many_yields_the_reports_before_a_bad_post() -> None:
+    scanner = make_scanner("never")
+    out = []
+    with pytest.raises(TypeError, match="posts"):
+        for report in scanner.scan_many(["Alice 1234567", "ok", 3, "never reached"]):  # type: ignore[list-item]
+            out.append(report)
+    assert [r.text for r in out] == ["Alice 1234567", "ok"]
