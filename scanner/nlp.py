@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -96,16 +97,34 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter: Any = None
+
+
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """Run the block with numpy's BLAS limited to one thread (restored afterwards).
 
     NER's matrices are small: a BLAS thread pool gains nothing on them and, when other
     processes (or a worker pool) keep the cores busy, its spinning threads made one feed
-    post 12x slower here. The limit costs ~10 microseconds per call.
+    post 12x slower here. The limit costs ~10 microseconds per call. The thread count is
+    process-wide: blocks running at once in several threads share one limit, which the
+    first sets and the last restores.
     """
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = _blas_controller().limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
         yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limiter is not None:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 def limit_blas_threads_for_process() -> None:

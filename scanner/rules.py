@@ -390,10 +390,12 @@ class KeywordIndex:
 
     def present(self, text: str) -> frozenset[str]:
         """The keywords that occur in the lower-cased ``text`` (memoised for the last text)."""
-        if self._memo[0] is not text:
-            found = frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
-            self._memo = (text, found)
-        return self._memo[1]
+        memo = self._memo  # read once: another thread may replace it (same for every memo here)
+        if memo[0] is text:
+            return memo[1]
+        found = frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
+        self._memo = (text, found)
+        return found
 
     def subscribe(self, by_keyword: Mapping[str, list[Rule]]) -> int:
         """Register one family's rules by keyword; returns its slot for :meth:`candidates`."""
@@ -408,13 +410,15 @@ class KeywordIndex:
 
     def candidates(self, text: str) -> dict[int, list[Rule]]:
         """Slot -> the rules (possibly repeated) whose keyword occurs in ``text`` (memoised for the last text)."""
-        if self._candidates_memo[0] is not text:
-            out: dict[int, list[Rule]] = {}
-            for keyword in self.present(text):
-                for slot, rules in self._subscribers.get(keyword, ()):
-                    out.setdefault(slot, []).extend(rules)
-            self._candidates_memo = (text, out)
-        return self._candidates_memo[1]
+        memo = self._candidates_memo
+        if memo[0] is text:
+            return memo[1]
+        out: dict[int, list[Rule]] = {}
+        for keyword in self.present(text):
+            for slot, rules in self._subscribers.get(keyword, ()):
+                out.setdefault(slot, []).extend(rules)
+        self._candidates_memo = (text, out)
+        return out
 
 
 class RuleDetector(Detector):
@@ -438,8 +442,9 @@ class RuleDetector(Detector):
 
     def _runnable(self, text: str) -> list[Rule]:
         """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
-        if self._memo[0] is text:
-            return self._memo[1]
+        memo = self._memo
+        if memo[0] is text:
+            return memo[1]
         keyed = self.keyword_index.candidates(text).get(self._slot)
         runnable: list[Rule] = []
         if keyed or self._unkeyed:

@@ -262,3 +262,25 @@ def test_scan_many_yields_the_reports_before_a_bad_post() -> None:
         for report in scanner.scan_many(["Alice 1234567", "ok", 3, "never reached"]):  # type: ignore[list-item]
             out.append(report)
     assert [r.text for r in out] == ["Alice 1234567", "ok"]
+
+
+def test_one_scanner_gives_the_same_reports_from_several_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    scanner = Scanner(ScannerConfig(ner="auto"))
+    posts = [
+        "call me at +44 20 7946 0958", "Jane Doe lives at 42 Elm Street, Springfield, IL 62704",
+        "nothing to see here", "her ssn is 078-05-1120", "email bob.smith@example.org now",
+        "card 4532 0151 1283 0366 exp 04/27", "gonna dox you", "plain words only",
+    ] * 25
+
+    def summary(text: str) -> tuple[tuple[str, int, int], ...]:
+        return tuple((f.type, f.start, f.end) for f in scanner.scan(text).findings)
+
+    before = [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+    expected = [summary(p) for p in posts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(summary, posts)) == expected
+    assert [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"] == before

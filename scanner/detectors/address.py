@@ -385,8 +385,9 @@ class AddressDetector(Detector):
         Every anchor needs a digit; most need one of their lexicon words; postcode anchors
         need a GB/CA postcode or a ZIP right after a state.
         """
-        if text is self._last[0]:
-            return self._last[1]
+        last = self._last  # read once: another thread may replace it
+        if text is last[0]:
+            return last[1]
         run = self._evidence(text)
         self._last = (text, run)
         return run
