@@ -383,19 +383,13 @@ class KeywordIndex:
             self._automaton.add_word(keyword, keyword)
         if self.keywords:
             self._automaton.make_automaton()
-        self._memo: tuple[str, frozenset[str]] = ("", frozenset())
         self._subscribers: dict[str, list[tuple[int, list[Rule]]]] = {}
         self._slots = 0
         self._candidates_memo: tuple[str, dict[int, list[Rule]]] = ("", {})
 
     def present(self, text: str) -> frozenset[str]:
-        """The keywords that occur in the lower-cased ``text`` (memoised for the last text)."""
-        memo = self._memo  # read once: another thread may replace it (same for every memo here)
-        if memo[0] is text:
-            return memo[1]
-        found = frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
-        self._memo = (text, found)
-        return found
+        """The keywords that occur in the lower-cased ``text``."""
+        return frozenset(k for _, k in self._automaton.iter(lower(text))) if self.keywords else frozenset()
 
     def subscribe(self, by_keyword: Mapping[str, list[Rule]]) -> int:
         """Register one family's rules by keyword; returns its slot for :meth:`candidates`."""
@@ -410,7 +404,7 @@ class KeywordIndex:
 
     def candidates(self, text: str) -> dict[int, list[Rule]]:
         """Slot -> the rules (possibly repeated) whose keyword occurs in ``text`` (memoised for the last text)."""
-        memo = self._candidates_memo
+        memo = self._candidates_memo  # read once: another thread may replace it (same for every memo here)
         if memo[0] is text:
             return memo[1]
         out: dict[int, list[Rule]] = {}

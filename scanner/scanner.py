@@ -129,9 +129,8 @@ class Scanner:
         waiting: list[_Pending] = []
         need_doc = 0
         for post in posts:
-            text, context = post if isinstance(post, tuple) else (post, None)
             try:
-                pending = self._cheap_phase(self._check_text(text, "posts[]"), self._context(context))
+                pending = self._cheap_post(post)
             except Exception:
                 yield from self._finish_all(waiting)  # the reports before a bad post are not lost
                 raise
@@ -163,11 +162,7 @@ class Scanner:
 
     def scan_batch(self, posts: Sequence[Post]) -> list[Report]:
         """Scan a list of posts in this process, with spaCy batched over those that need it."""
-        pendings = []
-        for post in posts:
-            text, context = post if isinstance(post, tuple) else (post, None)
-            pendings.append(self._cheap_phase(self._check_text(text, "posts[]"), self._context(context)))
-        return self._finish_all(pendings)
+        return self._finish_all([self._cheap_post(post) for post in posts])
 
     def _finish_all(self, pendings: Sequence[_Pending]) -> list[Report]:
         """spaCy over the posts that need it (one ``nlp.pipe`` call), then each post's report."""
@@ -199,6 +194,11 @@ class Scanner:
         if self.config.public_figures:
             ctx = dataclasses.replace(ctx, public_figures=ctx.public_figures + self.config.public_figures)
         return ctx
+
+    def _cheap_post(self, post: Post) -> _Pending:
+        """The cheap phase of one item of ``scan_many`` / ``scan_batch``."""
+        text, context = post if isinstance(post, tuple) else (post, None)
+        return self._cheap_phase(self._check_text(text, "posts[]"), self._context(context))
 
     def _cheap_phase(self, text: str, context: PostContext | None) -> _Pending:
         norm = normalize(text)
