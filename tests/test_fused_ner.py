@@ -1,0 +1,119 @@
+"""The fused NumPy NER gives spaCy's own entities, and the scanner falls back to spaCy when it cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks import datasets
+from scanner import Scanner, ScannerConfig
+from scanner.fused_ner import PROBES, FusedNer, UnsupportedPipeline
+from scanner.nlp import load_pipeline
+from scanner.scanner import _SpacyNer
+
+
+def entities(doc: Any) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.label_) for e in doc.ents]
+
+
+def iob(doc: Any) -> list[str]:
+    return [t.ent_iob_ for t in doc]
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    return Scanner().nlp
+
+
+@pytest.fixture(scope="module")
+def fused(nlp: Any) -> FusedNer:
+    engine = FusedNer.from_pipeline(nlp)
+    assert engine is not None, "the default pipeline must be supported"
+    return engine
+
+
+def test_default_scanner_uses_the_fused_engine(scanner: Scanner) -> None:
+    assert isinstance(scanner.ner_engine, FusedNer)
+
+
+def test_probes_agree(fused: FusedNer) -> None:
+    assert fused.agrees_with_spacy(PROBES)
+    assert entities(fused("Mike Ross met Jessica Pearson in New York."))  # the probes are not all entity-free
+
+
+def test_same_entities_as_spacy_on_the_labeled_corpora(shared_data: Path, nlp: Any, fused: FusedNer) -> None:
+    texts = [r.text for r in datasets.load_presidio_synth(shared_data)]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")]
+    texts += [r.text for r in datasets.load_wnut17(shared_data)]
+    assert len(texts) > 3000
+    theirs = [(entities(d), iob(d)) for d in nlp.pipe(texts)]
+    ours = [(entities(d), iob(d)) for d in fused.pipe(texts)]
+    differ = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+    assert differ == []
+    assert sum(len(e) for e, _ in ours) > 3000
+
+
+words = st.sampled_from([
+    "Jane", "Doe", "jane", "Acme", "Corp", "New", "York", "on", "Monday", "at", "the", "3", "March", "2025",
+    "$", "200", ".", ",", "!", "?", "'s", "Dr.", "Smith", "IBM", "and", "@alice", "#tbt", "lol", "Paris",
+    "\n", "\n\n", "  ", "\t", "555-0132", "https://x.co/a", "Barack", "Obama", "U.S.", "😀", "Ørsted", "Mr",
+])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(words, max_size=40), st.sampled_from([" ", "", "  "]))
+def test_same_entities_as_spacy_on_generated_text(nlp: Any, fused: FusedNer, parts: list[str], sep: str) -> None:
+    text = sep.join(parts)
+    ours, theirs = fused(text), nlp(text)
+    assert (entities(ours), iob(ours)) == (entities(theirs), iob(theirs))
+
+
+def test_pipe_equals_one_at_a_time_and_keeps_order(fused: FusedNer) -> None:
+    texts = ["", "Jane Doe lives in Paris.", "   ", "x", "Barack Obama met Angela Merkel in Berlin on Monday."] * 3
+    piped = [entities(d) for d in fused.pipe(texts)]
+    assert piped == [entities(fused(t)) for t in texts]
+    assert [d.text for d in fused.pipe(texts)] == texts
+
+
+def test_preset_entities_are_refused(nlp: Any, fused: FusedNer) -> None:
+    doc = nlp("Jane Doe lives in Paris.")
+    with pytest.raises(ValueError, match="preset entities"):
+        fused.annotate([doc])
+
+
+def test_other_pipelines_fall_back_to_spacy() -> None:
+    import spacy
+
+    assert FusedNer.from_pipeline(spacy.blank("en")) is None
+    untrained = spacy.blank("en")
+    untrained.add_pipe("ner")
+    with pytest.raises(UnsupportedPipeline):
+        FusedNer(untrained)
+    extra = load_pipeline(ScannerConfig().spacy_model)
+    extra.add_pipe("sentencizer", first=True)
+    assert FusedNer.from_pipeline(extra) is None
+
+
+def test_a_disagreeing_engine_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FusedNer, "agrees_with_spacy", lambda self, texts: False)
+    assert isinstance(Scanner(ScannerConfig(ner="always")).ner_engine, _SpacyNer)
+
+
+def test_reports_are_the_same_with_either_engine(scanner_always: Scanner) -> None:
+    spacy_scanner = Scanner(ScannerConfig(ner="always", ner_engine="spacy"))
+    assert isinstance(spacy_scanner.ner_engine, _SpacyNer)
+    posts = [
+        "Jane Doe lives at 1428 Elm Street, Springfield, IL 62704",
+        "call Mike Ross on (503) 284-7731 tonight",
+        "Barack Obama's office number is +1 202-456-1111",
+        "nothing private here, just a walk in the park",
+    ]
+    for post in posts:
+        a, b = scanner_always.scan(post), spacy_scanner.scan(post)
+        assert a.to_dict() == b.to_dict()
+    batched = [r.to_dict() for r in scanner_always.scan_many(posts)]
+    assert batched == [r.to_dict() for r in spacy_scanner.scan_many(posts)]
