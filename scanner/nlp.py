@@ -12,6 +12,7 @@ from .errors import DependencyError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 NER_COMPONENTS = ("ner",)
 
@@ -44,6 +45,29 @@ def load_pipeline(model: str, keep: tuple[str, ...] = NER_COMPONENTS, matmul: st
     if matmul == "numpy":
         use_numpy_matmul(nlp)
     return nlp
+
+
+def entity_spans(doc: Doc) -> list[tuple[int, int, str]]:
+    """``[(e.start_char, e.end_char, e.label_) for e in doc.ents]``, read from arrays.
+
+    ``Doc.ents`` builds a Python Token object for every token of the Doc; this reads the
+    IOB tags, labels and character offsets as one array and loops over entity tokens only.
+    """
+    from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LENGTH
+
+    n = len(doc)
+    if not n:
+        return []
+    table = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH])
+    iob = table[:, 0]
+    strings = doc.vocab.strings
+    out = []
+    for start in (iob == 3).nonzero()[0].tolist():
+        end = start + 1
+        while end < n and iob[end] == 1:
+            end += 1
+        out.append((int(table[start, 2]), int(table[end - 1, 2] + table[end - 1, 3]), strings[int(table[start, 1])]))
+    return out
 
 
 def use_numpy_matmul(nlp: Language) -> None:

@@ -109,7 +109,7 @@ class Scanner:
             return self._finish(pending, [])
         ner = self.ner_engine
         with single_threaded_blas():
-            docs = [(offset, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
+            docs = [(offset, chunk, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
         return self._finish(pending, docs)
 
     def scan_many(
@@ -179,12 +179,12 @@ class Scanner:
         """spaCy over the posts that need it (one ``nlp.pipe`` call), then each post's report."""
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
-        docs: list[list[tuple[int, Doc]]] = [[] for _ in pendings]
+        docs: list[list[tuple[int, str, Doc]]] = [[] for _ in pendings]
         if jobs:
             ner = self.ner_engine
             with single_threaded_blas():
-                for (i, offset, _chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
-                    docs[i].append((offset, doc))
+                for (i, offset, chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
+                    docs[i].append((offset, chunk, doc))
         return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
     # -- phases -----------------------------------------------------------------------
@@ -243,14 +243,15 @@ class Scanner:
             if confidence is not None and confidence >= floor:
                 yield detector_id, hit, confidence
 
-    def _finish(self, pending: _Pending, docs: list[tuple[int, Doc]]) -> Report:
+    def _finish(self, pending: _Pending, docs: list[tuple[int, str, Doc]]) -> Report:
+        """The report of a post from its cheap-phase hits and its spaCy Docs: (offset, chunk text, Doc)."""
         norm = pending.norm
         hits = pending.hits
-        for offset, doc in docs:
-            data = ScanInput(doc.text, doc=doc, nlp=self._nlp, timeout=self.config.regex_timeout,
+        for offset, chunk, doc in docs:  # the chunk is doc.text, which spaCy rebuilds token by token
+            data = ScanInput(chunk, doc=doc, nlp=self._nlp, timeout=self.config.regex_timeout,
                              warnings=pending.warnings)
             for detector in self._doc_detectors:
-                if detector.may_fire(doc.text):
+                if detector.may_fire(chunk):
                     shifted = (_shift(h, offset) for h in detector.detect(data))
                     hits.extend(self._refined(norm.text, detector.id, shifted))
         findings = [f for f in (self._to_finding(norm, *item) for item in hits) if f is not None]

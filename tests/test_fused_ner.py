@@ -117,3 +117,12 @@ def test_reports_are_the_same_with_either_engine(scanner_always: Scanner) -> Non
         assert a.to_dict() == b.to_dict()
     batched = [r.to_dict() for r in scanner_always.scan_many(posts)]
     assert batched == [r.to_dict() for r in spacy_scanner.scan_many(posts)]
+
+
+def test_entity_spans_read_from_arrays_equal_doc_ents(nlp: Any, fused: FusedNer) -> None:
+    from scanner.nlp import entity_spans
+
+    texts = ["", "x", "Barack Obama met Angela Merkel in Berlin on Monday, 3 March.", "  Jane   Doe\n\nParis  "]
+    for doc in [*fused.pipe(texts), *nlp.pipe(texts)]:
+        assert entity_spans(doc) == [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    assert entity_spans(fused(texts[2]))  # not vacuous

@@ -48,6 +48,7 @@ import regex
 
 from ..errors import PatternError
 from ..findings import Hit
+from ..nlp import entity_spans
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -385,9 +386,7 @@ _NOT_PERSON_LABELS = frozenset({
 
 
 def _entities(doc: Doc | None) -> list[tuple[int, int, str]]:
-    if doc is None:
-        return []
-    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    return [] if doc is None else entity_spans(doc)
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
