@@ -152,6 +152,8 @@ class FusedNer:
         residuals = [layer for layer in model.walk() if layer.name == _RESIDUAL]
         if len(residuals) != depth or any(w.attrs.get("window_size") != 1 for w in layers["expand_window"]):
             raise UnsupportedPipeline("the encoder is not residual window-1 maxout layers")
+        if depth > _PAD:
+            raise UnsupportedPipeline(f"{depth} window layers reach across the {_PAD} pad rows between documents")
         pads = [layer.attrs.get("pad") for layer in model.walk() if layer.name.startswith("with_array(residual")]
         if pads != [_PAD]:
             raise UnsupportedPipeline(f"the encoder pads documents with {pads} rows, not {_PAD}")
@@ -283,10 +285,15 @@ class FusedNer:
         # the window layers see each document between _PAD zero rows, as thinc's with_array(pad=4) gives them
         total = sum(lengths) + _PAD * (len(lengths) + 1)
         padded = np.zeros((total, X.shape[1]), dtype=X.dtype)
-        index = np.concatenate([np.arange(n) + _PAD * (k + 1) + sum(lengths[:k]) for k, n in enumerate(lengths)])
+        starts = np.cumsum([0, *lengths[:-1]]) + _PAD * np.arange(1, len(lengths) + 1)
+        index = np.concatenate([np.arange(n) + start for n, start in zip(lengths, starts.tolist(), strict=True)])
         padded[index] = X
-        for layer in self._maxouts[1:]:
-            padded = padded + layer(ops.seq2col(padded, 1))
+        # The outer pad rows matter to the tokens' final vectors only within (layers left) rows of
+        # a token: each layer updates a shrinking middle slice (its window reads one row more each side)
+        windows = self._maxouts[1:]
+        for depth, layer in enumerate(windows, start=1):
+            edge = _PAD - (len(windows) - depth)
+            padded[edge:total - edge] += layer(ops.seq2col(padded[edge - 1:total - edge + 1], 1)[1:-1])
         X = padded[index]
         W, b = self._project
         T = np.dot(X, W.T)
