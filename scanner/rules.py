@@ -448,6 +448,11 @@ class RuleDetector(Detector):
         self._memo = (text, runnable)
         return runnable
 
+    @property
+    def keyword_slot(self) -> int | None:
+        """This family's slot in :attr:`keyword_index`; None when one of its rules runs without a keyword."""
+        return None if self._unkeyed else self._slot
+
     def may_fire(self, text: str) -> bool:
         return bool(self._runnable(text))
 

@@ -20,6 +20,7 @@ from .policy import Policy
 from .redact import redact
 from .refine import resolve_overlaps, score
 from .registry import DetectorRegistry, build_registry
+from .rules import RuleDetector
 from .signals import ContextLexicon, PostContext, detect_signals
 
 if TYPE_CHECKING:
@@ -67,6 +68,13 @@ class Scanner:
         self.registry = registry if registry is not None else build_registry(self.config)
         self.detectors: tuple[Detector, ...] = tuple(r.factory(self.config) for r in self.registry.select(self.config))
         self._cheap = tuple(d for d in self.detectors if not d.needs_doc)
+        # Rule families share one keyword index: one lookup per post says which keyed families can fire
+        indexes = {id(d.keyword_index): d.keyword_index for d in self._cheap if isinstance(d, RuleDetector)}
+        self._keyword_index = next(iter(indexes.values())) if len(indexes) == 1 else None
+        self._cheap_plan = tuple(
+            (d, d.keyword_slot if self._keyword_index is not None and isinstance(d, RuleDetector) else None)
+            for d in self._cheap
+        )
         self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
         self._nlp: Language | None = None
         self._ner: _NerEngine | None = None
@@ -217,7 +225,10 @@ class Scanner:
         if not norm.text.strip():
             return pending
         data = ScanInput(norm.text, timeout=self.config.regex_timeout, warnings=pending.warnings)
-        for detector in self._cheap:
+        keyed = self._keyword_index.candidates(norm.text) if self._keyword_index is not None else {}
+        for detector, slot in self._cheap_plan:
+            if slot is not None and slot not in keyed:
+                continue
             if detector.may_fire(norm.text):
                 pending.hits.extend(self._refined(norm.text, detector.id, detector.detect(data)))
         pending.intents = self._intents(norm)  # cheap without a cue word: detect() checks it first

@@ -284,3 +284,28 @@ def test_one_scanner_gives_the_same_reports_from_several_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(summary, posts)) == expected
     assert [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+def test_the_shared_keyword_lookup_skips_no_family_that_could_fire(scanner: Scanner, shared_data: Any) -> None:
+    """Scanning with the per-post keyword lookup gives what asking every family's may_fire gives."""
+    import json
+    from pathlib import Path
+
+    plain = Scanner()
+    plain._keyword_index = None
+    plain._cheap_plan = tuple((d, None) for d in plain._cheap)
+    keyed = [d for d, slot in scanner._cheap_plan if slot is not None]
+    assert keyed and all(isinstance(d, RuleDetector) for d in keyed)
+    examples = Path(__file__).resolve().parents[1] / "examples" / "posts.jsonl"
+    posts = [json.loads(line)["text"] for line in examples.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from benchmarks.credentials_eval import load_rows
+
+    posts += [row.text for row in load_rows(shared_data / "credentials")[::5]]
+    posts += ["my ssn is 536-22-8147", "IBAN DE89 3704 0044 0532 0130 00",
+              "api_key = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'"]
+    found = 0
+    for post in posts:
+        a, b = scanner.scan(post), plain.scan(post)
+        assert a.to_dict() == b.to_dict()
+        found += bool(a.findings)
+    assert found >= 10
