@@ -253,3 +253,15 @@ def test_presidio_context_sentences(shared_data: Path) -> None:
     assert len(sentences) == 5
     for sentence in sentences:
         assert passing(sentence), "a phone sentence from Presidio's context tests was missed"
+
+
+def test_regions_of_one_calling_code_are_parsed_once_and_still_find_each_others_numbers() -> None:
+    assert "US" in DETECTOR._match_regions and "CA" not in DETECTOR._match_regions  # both +1
+    canada_only = PhoneDetector(CONFIG.replace(phone_regions=("CA",)))
+    for detector, text, region in [
+        (DETECTOR, "call me on (416) 555-0199 tonight", "CA"),
+        (DETECTOR, "call me on (503) 284-7731 tonight", "US"),
+        (canada_only, "call me on (503) 284-7731 tonight", "US"),
+    ]:
+        hits = passing(text, detector)
+        assert [h.attributes.get("region") for h in hits] == [region]

@@ -158,6 +158,12 @@ class PhoneDetector(Detector):
     def __init__(self, config: ScannerConfig) -> None:
         super().__init__(config)
         self.regions = check_regions(config.phone_regions)
+        # Regions of one calling code (US and CA: +1) validate each other's numbers: parsing with the
+        # first is enough (the finding's region comes from the number itself)
+        codes: dict[int, str] = {}
+        for region in self.regions:
+            codes.setdefault(phonenumbers.country_code_for_region(region), region)
+        self._match_regions = tuple(codes.values())
         # libphonenumber's metadata patterns for many regions overflow the re module's cache,
         # so they would be compiled again and again; the library's own cache keeps them.
         enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
@@ -198,7 +204,7 @@ class PhoneDetector(Detector):
         """Valid numbers in ``window``: longest span first, then the first configured region."""
         cands: dict[tuple[int, int], _Candidate] = {}
         need = {m.start() for m in _DIGIT.finditer(window)}
-        regions = self.regions[:1] if window.startswith("+") else self.regions
+        regions = self._match_regions[:1] if window.startswith("+") else self._match_regions
         for region in regions:
             for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
                 key = (m.start, m.end)
