@@ -49,6 +49,7 @@ from .errors import PatternError
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.matcher import Matcher
+    from spacy.strings import StringStore
     from spacy.tokens import Doc
 
 INTENT_TYPES: tuple[str, ...] = ("THREAT_TO_EXPOSE", "BOUNTY", "EXTORTION", "PRIVATE_MEDIA")
@@ -197,7 +198,11 @@ class IntentDetector:
         candidates = self._required.candidates(lowered)
         if not candidates:
             return ()
-        return self.detect_doc(self._nlp.make_doc(text), [self._rule_matcher(candidates)])
+        doc = self._nlp.make_doc(text)
+        candidates = self._required.confirm(candidates, doc, lowered)
+        if not candidates:
+            return ()
+        return self.detect_doc(doc, [self._rule_matcher(candidates)])
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""
@@ -703,6 +708,7 @@ class _RequiredWords:
         if words:
             self._automaton.make_automaton()
         self._has_words = bool(words)
+        self._hashed: dict[frozenset[str], frozenset[int]] = {}
         # each pattern is indexed under the words of one of its word requirements, the one
         # least likely in any post (longest shortest word, then fewest words): only patterns
         # whose anchor word occurs need their other checks
@@ -730,6 +736,29 @@ class _RequiredWords:
         if isinstance(lower, Mapping) and set(lower) == {"REGEX"}:
             return re.compile(str(lower["REGEX"]).removeprefix("^").removesuffix("$"))
         return None
+
+    def confirm(self, rule_ids: frozenset[str], doc: Doc, lowered: str) -> frozenset[str]:
+        """Of ``rule_ids`` (from :meth:`candidates`), those with a pattern whose required words are
+        whole tokens of ``doc`` (not merely substrings of the text): the Matcher needs no less."""
+        from spacy.attrs import LOWER
+
+        tokens = set(doc.to_array(LOWER).tolist())
+
+        strings = doc.vocab.strings
+
+        def met(req: Requirement) -> bool:
+            if isinstance(req, frozenset):
+                return not self._keys(req, strings).isdisjoint(tokens)
+            return req.search(lowered) is not None
+
+        return frozenset(r for r in rule_ids if any(all(map(met, reqs)) for reqs in self.rules[r]))
+
+    def _keys(self, words: frozenset[str], strings: StringStore) -> frozenset[int]:
+        """The vocabulary keys of ``words`` as ``LOWER`` gives them (a hash, or a symbol's id: "number" is 432)."""
+        keys = self._hashed.get(words)
+        if keys is None:
+            keys = self._hashed[words] = frozenset(strings.add(w) for w in words)
+        return keys
 
     def candidates(self, lowered: str) -> frozenset[str]:
         """The rules that may match the lower-cased text."""
