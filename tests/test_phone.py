@@ -265,3 +265,44 @@ def test_regions_of_one_calling_code_are_parsed_once_and_still_find_each_others_
     ]:
         hits = passing(text, detector)
         assert [h.attributes.get("region") for h in hits] == [region]
+
+
+def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Path) -> None:
+    """Skipping candidates that no number of the region's calling code can be changes no result."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import Leniency
+
+    from benchmarks import datasets
+    from scanner.detectors.phone import _RUN, _RegionMatcher
+
+    texts = [r.text for r in datasets.load_presidio_synth(shared_data)][::3]
+    cases = shared_data / "phonenumbers" / "leniency_cases.jsonl"
+    texts += [json.loads(line)["text"] for line in cases.read_text(encoding="utf-8").splitlines()]
+    rnd = random.Random(7)
+    for _ in range(300):
+        digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 13)))
+        cuts = sorted(rnd.sample(range(1, len(digits)), rnd.randint(0, 3)))
+        parts = [digits[i:j] for i, j in zip([0, *cuts], [*cuts, len(digits)], strict=True)]
+        texts.append(rnd.choice([" ", "-", ".", " / "]).join(parts))
+    windows = sorted({m.group() for t in texts for m in _RUN.finditer(t)})
+    assert len(windows) > 500
+    found = 0
+    for window in windows:
+        for region in DETECTOR._match_regions:
+            expected = [(m.start, m.end, m.number) for m in
+                        phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID)]
+            assert [(m.start, m.end, m.number) for m in
+                    _RegionMatcher(window, region, DETECTOR._prune[region])] == expected, (window, region)
+            found += bool(expected)
+    assert found > 100
+
+
+def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
+    us = DETECTOR._prune["US"]
+    assert us("50475 216")  # no NANPA number ends these digits
+    assert not us("(503) 284-7731")
+    assert not us("+44 20 7946 0958")  # international: parsed as is
+    assert not us("011 44 20 7946 0958")  # US international prefix
+    assert not us("555-0132 ext 12")  # letters: parsed as is

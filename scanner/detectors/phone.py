@@ -4,7 +4,9 @@ One regex finds runs of digits and phone separators holding at least seven
 digits; only those windows are handed to ``phonenumbers.PhoneNumberMatcher``
 (leniency VALID), region by region in the configured order, stopping as soon as
 every digit of the window is covered. A ``+CC`` / ``00CC`` number parses the same
-under any region, so it needs one pass. When several regions match the same span
+under any region, so it needs one pass; regions of one calling code are tried once; a
+candidate whose digits no number of a region's calling code can end is not parsed for
+that region (``_Pruner``: the results are libphonenumber's, at half the cost). When several regions match the same span
 the first configured region wins; the finding records the number's region and
 E.164 country code, never the number.
 
@@ -17,6 +19,7 @@ lets it through refinement. Dates, times, year ranges, prices, order numbers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -73,6 +76,8 @@ _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
 _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
+_NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,55 @@ def _is_phone_shaped(raw: str) -> bool:
     return len(groups) >= 2 and all(len(g) <= 6 for g in groups)
 
 
+class _Pruner:
+    """Says when no number of a region's calling code can be read from a matcher candidate.
+
+    ``parse(candidate, region)`` reads a national number as a suffix of the candidate's digits
+    (after a national prefix or the calling code) unless the region rewrites prefixes
+    (``national_prefix_transform_rule``), the candidate starts with an international prefix
+    or ``+``, or holds letters (an extension, a vanity number). Otherwise a valid number's
+    national digits match the general pattern of a region of that calling code, so when no
+    suffix of the digits does, parsing cannot succeed and is skipped (most non-phone digit
+    runs, such as "50475 216" in an address, fail every region this way).
+    """
+
+    def __init__(self, region: str) -> None:
+        from phonenumbers import PhoneMetadata
+
+        metadata = PhoneMetadata.metadata_for_region(region)
+        code = phonenumbers.country_code_for_region(region)
+        patterns = []
+        for other in phonenumbers.region_codes_for_country_code(code):
+            desc = PhoneMetadata.metadata_for_region(other)
+            if desc is not None and desc.general_desc is not None and desc.general_desc.national_number_pattern:
+                patterns.append(f"(?:{desc.general_desc.national_number_pattern})")
+        usable = metadata is not None and not metadata.national_prefix_transform_rule and patterns
+        self._suffix = re.compile(f"(?:{'|'.join(patterns)})$") if usable else None
+        idd = metadata.international_prefix if metadata is not None else None
+        self._idd = re.compile(idd) if idd else None
+
+    def __call__(self, candidate: str) -> bool:
+        if self._suffix is None or not candidate.isascii() or _NOT_PLAIN.search(candidate):
+            return False
+        digits = "".join(_ASCII_DIGIT.findall(candidate))
+        if self._idd is not None and self._idd.match(digits):
+            return False
+        return self._suffix.search(digits) is None
+
+
+class _RegionMatcher(phonenumbers.PhoneNumberMatcher):
+    """libphonenumber's matcher (leniency VALID) that skips candidates ``prune`` rules out."""
+
+    def __init__(self, text: str, region: str, prune: _Pruner) -> None:
+        super().__init__(text, region, leniency=Leniency.VALID)
+        self._prune = prune
+
+    def _parse_and_verify(self, candidate: str, offset: int) -> phonenumbers.PhoneNumberMatch | None:
+        if self._prune(candidate):
+            return None
+        return super()._parse_and_verify(candidate, offset)
+
+
 class PhoneDetector(Detector):
     """Phone numbers, international (``+CC``) anywhere and national for the configured regions."""
 
@@ -164,6 +218,7 @@ class PhoneDetector(Detector):
         for region in self.regions:
             codes.setdefault(phonenumbers.country_code_for_region(region), region)
         self._match_regions = tuple(codes.values())
+        self._prune = {region: _Pruner(region) for region in self._match_regions}
         # libphonenumber's metadata patterns for many regions overflow the re module's cache,
         # so they would be compiled again and again; the library's own cache keeps them.
         enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
@@ -206,7 +261,7 @@ class PhoneDetector(Detector):
         need = {m.start() for m in _DIGIT.finditer(window)}
         regions = self._match_regions[:1] if window.startswith("+") else self._match_regions
         for region in regions:
-            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+            for m in _RegionMatcher(window, region, self._prune[region]):
                 key = (m.start, m.end)
                 if key not in cands:
                     cands[key] = _Candidate(m.start, m.end, region, m.number)
