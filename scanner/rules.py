@@ -449,9 +449,14 @@ class RuleDetector(Detector):
         return runnable
 
     @property
-    def keyword_slot(self) -> int | None:
-        """This family's slot in :attr:`keyword_index`; None when one of its rules runs without a keyword."""
-        return None if self._unkeyed else self._slot
+    def keyword_slot(self) -> int:
+        """This family's slot in :attr:`keyword_index`."""
+        return self._slot
+
+    @property
+    def unkeyed_min_digits(self) -> float:
+        """The fewest digits a text needs for one of the rules without keywords to run (inf: none)."""
+        return min((r.min_digits for r in self._unkeyed), default=float("inf"))
 
     def may_fire(self, text: str) -> bool:
         return bool(self._runnable(text))

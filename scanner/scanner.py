@@ -20,7 +20,7 @@ from .policy import Policy
 from .redact import redact
 from .refine import resolve_overlaps, score
 from .registry import DetectorRegistry, build_registry
-from .rules import RuleDetector
+from .rules import RuleDetector, count_digits
 from .signals import ContextLexicon, PostContext, detect_signals
 
 if TYPE_CHECKING:
@@ -68,11 +68,13 @@ class Scanner:
         self.registry = registry if registry is not None else build_registry(self.config)
         self.detectors: tuple[Detector, ...] = tuple(r.factory(self.config) for r in self.registry.select(self.config))
         self._cheap = tuple(d for d in self.detectors if not d.needs_doc)
-        # Rule families share one keyword index: one lookup per post says which keyed families can fire
+        # Rule families share one keyword index: one lookup per post (and its digit count) says which
+        # families can fire; (detector, slot, digits needed without a keyword), slot None: always ask
         indexes = {id(d.keyword_index): d.keyword_index for d in self._cheap if isinstance(d, RuleDetector)}
         self._keyword_index = next(iter(indexes.values())) if len(indexes) == 1 else None
-        self._cheap_plan = tuple(
-            (d, d.keyword_slot if self._keyword_index is not None and isinstance(d, RuleDetector) else None)
+        self._cheap_plan: tuple[tuple[Detector, int | None, float], ...] = tuple(
+            (d, d.keyword_slot, d.unkeyed_min_digits) if self._keyword_index is not None and isinstance(d, RuleDetector)
+            else (d, None, 0.0)
             for d in self._cheap
         )
         self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
@@ -226,8 +228,9 @@ class Scanner:
             return pending
         data = ScanInput(norm.text, timeout=self.config.regex_timeout, warnings=pending.warnings)
         keyed = self._keyword_index.candidates(norm.text) if self._keyword_index is not None else {}
-        for detector, slot in self._cheap_plan:
-            if slot is not None and slot not in keyed:
+        digits = count_digits(norm.text)
+        for detector, slot, unkeyed_digits in self._cheap_plan:
+            if slot is not None and slot not in keyed and digits < unkeyed_digits:
                 continue
             if detector.may_fire(norm.text):
                 pending.hits.extend(self._refined(norm.text, detector.id, detector.detect(data)))

@@ -293,15 +293,15 @@ def test_the_shared_keyword_lookup_skips_no_family_that_could_fire(scanner: Scan
 
     plain = Scanner()
     plain._keyword_index = None
-    plain._cheap_plan = tuple((d, None) for d in plain._cheap)
-    keyed = [d for d, slot in scanner._cheap_plan if slot is not None]
+    plain._cheap_plan = tuple((d, None, 0.0) for d in plain._cheap)
+    keyed = [d for d, slot, _ in scanner._cheap_plan if slot is not None]
     assert keyed and all(isinstance(d, RuleDetector) for d in keyed)
     examples = Path(__file__).resolve().parents[1] / "examples" / "posts.jsonl"
     posts = [json.loads(line)["text"] for line in examples.read_text(encoding="utf-8").splitlines() if line.strip()]
     from benchmarks.credentials_eval import load_rows
 
     posts += [row.text for row in load_rows(shared_data / "credentials")[::5]]
-    posts += ["my ssn is 536-22-8147", "IBAN DE89 3704 0044 0532 0130 00",
+    posts += ["my ssn is 536-22-8147", "IBAN DE89 3704 0044 0532 0130 00", "536-22-8147", "DE89 3704 0044 0532 0130 00",
               "api_key = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'"]
     found = 0
     for post in posts:

@@ -78,6 +78,7 @@ _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.
 _CURRENCY = "$€£¥₹₩₽¢"
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
 _ASCII_DIGIT = re.compile(r"[0-9]")
+_ANY_DIGIT = re.compile(r"\d")  # any script's decimal digits, as _RUN's \d
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +229,7 @@ class PhoneDetector(Detector):
     def may_fire(self, text: str) -> bool:
         if count_digits(text) >= MIN_DIGITS:  # ASCII digits, counted once per post
             return True
-        return not text.isascii() and sum(ch.isdigit() for ch in text) >= MIN_DIGITS  # other scripts' digits
+        return not text.isascii() and len(_ANY_DIGIT.findall(text)) >= MIN_DIGITS  # other scripts' digits
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
