@@ -708,7 +708,7 @@ class _RequiredWords:
         if words:
             self._automaton.make_automaton()
         self._has_words = bool(words)
-        self._hashed: dict[frozenset[str], frozenset[int]] = {}
+        self._word_keys: dict[frozenset[str], frozenset[int]] = {}
         # each pattern is indexed under the words of one of its word requirements, the one
         # least likely in any post (longest shortest word, then fewest words): only patterns
         # whose anchor word occurs need their other checks
@@ -743,7 +743,6 @@ class _RequiredWords:
         from spacy.attrs import LOWER
 
         tokens = set(doc.to_array(LOWER).tolist())
-
         strings = doc.vocab.strings
 
         def met(req: Requirement) -> bool:
@@ -755,9 +754,9 @@ class _RequiredWords:
 
     def _keys(self, words: frozenset[str], strings: StringStore) -> frozenset[int]:
         """The vocabulary keys of ``words`` as ``LOWER`` gives them (a hash, or a symbol's id: "number" is 432)."""
-        keys = self._hashed.get(words)
+        keys = self._word_keys.get(words)
         if keys is None:
-            keys = self._hashed[words] = frozenset(strings.add(w) for w in words)
+            keys = self._word_keys[words] = frozenset(strings.add(w) for w in words)
         return keys
 
     def candidates(self, lowered: str) -> frozenset[str]:

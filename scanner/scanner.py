@@ -186,7 +186,7 @@ class Scanner:
         return self._finish_all([self._cheap_post(post) for post in posts])
 
     def _finish_all(self, pendings: Sequence[_Pending]) -> list[Report]:
-        """spaCy over the posts that need it (one ``nlp.pipe`` call), then each post's report."""
+        """NER over the posts that need it (one ``pipe`` call of the NER engine), then each post's report."""
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, str, Doc]]] = [[] for _ in pendings]

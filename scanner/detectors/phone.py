@@ -6,9 +6,9 @@ digits; only those windows are handed to ``phonenumbers.PhoneNumberMatcher``
 every digit of the window is covered. A ``+CC`` / ``00CC`` number parses the same
 under any region, so it needs one pass; regions of one calling code are tried once; a
 candidate whose digits no number of a region's calling code can end is not parsed for
-that region (``_Pruner``: the results are libphonenumber's, at half the cost). When several regions match the same span
-the first configured region wins; the finding records the number's region and
-E.164 country code, never the number.
+that region (``_Pruner``: the results are libphonenumber's, at half the cost). When
+several regions match the same span the first configured region wins; the finding
+records the number's region and E.164 country code, never the number.
 
 A phone-shaped run (grouped digits, parentheses or a plus sign) that no
 configured region accepts is still reported at low confidence with
@@ -77,8 +77,6 @@ _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
-_ASCII_DIGIT = re.compile(r"[0-9]")
-_ANY_DIGIT = re.compile(r"\d")  # any script's decimal digits, as _RUN's \d
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +183,7 @@ class _Pruner:
     def __call__(self, candidate: str) -> bool:
         if self._suffix is None or not candidate.isascii() or _NOT_PLAIN.search(candidate):
             return False
-        digits = "".join(_ASCII_DIGIT.findall(candidate))
+        digits = _digits(candidate)
         if self._idd is not None and self._idd.match(digits):
             return False
         return self._suffix.search(digits) is None
@@ -229,7 +227,7 @@ class PhoneDetector(Detector):
     def may_fire(self, text: str) -> bool:
         if count_digits(text) >= MIN_DIGITS:  # ASCII digits, counted once per post
             return True
-        return not text.isascii() and len(_ANY_DIGIT.findall(text)) >= MIN_DIGITS  # other scripts' digits
+        return not text.isascii() and len(_DIGIT.findall(text)) >= MIN_DIGITS  # other scripts' digits
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
