@@ -62,3 +62,28 @@ def test_normalisation_never_fails_and_is_monotonic(text: str) -> None:
         s, _ = norm.span(i, i + 1)
         assert s >= previous
         previous = s
+
+
+obfuscation_parts = st.sampled_from([
+    "john", "smith", "j.smith", "at", "AT", " at ", " dot ", "dot", "[at]", "(at)", "{ @ }", "<dot>", "[.]", ".",
+    "gmail", "yahoo", "com", "org", "co.uk", "the", "meet", "me", "7pm", " ", "  ", "\n", "@", "-", "_",
+])
+
+
+@given(st.lists(obfuscation_parts, max_size=14))
+def test_the_cheap_cue_skips_no_text_the_rewrite_would_change(parts: list[str]) -> None:
+    from scanner.normalize import _deobfuscate_emails, _rewrite_obfuscated_emails
+
+    text = " ".join(parts) if len(parts) % 2 else "".join(parts)
+    cued, full = _deobfuscate_emails(text), _rewrite_obfuscated_emails(text)
+    assert (cued is None and full is None) or (cued is not None and full is not None and cued[0] == full[0])
+
+
+def test_the_cheap_cue_passes_every_obfuscation_form() -> None:
+    from scanner.normalize import _deobfuscate_emails
+
+    for text in ["john [at] gmail [dot] com", "john at gmail dot com", "john at gmail.com", "j(at)example.org",
+                 "jane at example [.] com"]:
+        rewritten = _deobfuscate_emails(text)
+        assert rewritten is not None and "@" in rewritten[0], text
+    assert _deobfuscate_emails("meet me at the park at 7pm. see you there") is None
