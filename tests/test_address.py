@@ -322,3 +322,21 @@ def test_presidio_synth_addresses(shared_data: Path) -> None:
     assert n_gold > 300
     assert gold_found / n_gold >= 0.90
     assert pred_right / n_pred >= 0.95
+
+
+def test_the_standard_library_postcode_evidence_agrees_with_the_regex_pattern(shared_data: Path) -> None:
+    from benchmarks import datasets
+
+    lex = LEXICON
+    assert isinstance(lex.gb_ca_evidence, re.Pattern)  # the shipped shapes compile with `re`
+    texts = [r.text for r in datasets.load_presidio_synth(shared_data)]
+    texts += [r.text for r in datasets.build_feed(shared_data, 1500, 3)]
+    texts += [e for examples in lex.postcode_examples.values() for e in examples]
+    texts += ["SW1A 2AA", "sw1a 2aa", "GIR 0AA", "K1A 0B1", "H2X1Y4", "M5V3L9x", "ＳＷ１Ａ ２ＡＡ", "AB12 3CD",
+              "_M1 1AE"]
+    hits = 0
+    for text in texts:
+        fast, full = lex.gb_ca_evidence.search(text), lex.gb_ca.search(text)
+        assert (fast is None) == (full is None), text
+        hits += fast is not None
+    assert hits > 10
