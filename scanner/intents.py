@@ -42,8 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-import ahocorasick
-
 from .errors import PatternError
 
 if TYPE_CHECKING:
@@ -174,7 +172,7 @@ class IntentDetector:
         self._after_object = frozenset(self._lex.words.get(_AFTER_OBJECT_LEXICON, ()))
         self._cue = _CueIndex(self._lex)
         self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
-        self._required = _RequiredWords(self._patterns)
+        self._required = _RequiredWords(self._patterns, nlp.vocab.strings)
         self._rule_matchers: dict[frozenset[str], Matcher] = {}
 
     def __repr__(self) -> str:
@@ -189,17 +187,14 @@ class IntentDetector:
     def detect(self, text: str) -> tuple[Intent, ...]:
         """The intents in ``text``, ordered by position, with offsets into ``text``.
 
-        Only the rules whose required words all occur in the text are run (one Matcher per
-        set of such rules, built on first use); the others cannot match.
+        Only the rules whose required words are all tokens of the post are run (one Matcher
+        per set of such rules, built on first use); the others cannot match.
         """
         lowered = text.lower()
         if not self._cue.search(lowered):
             return ()
-        candidates = self._required.candidates(lowered)
-        if not candidates:
-            return ()
         doc = self._nlp.make_doc(text)
-        candidates = self._required.confirm(candidates, doc, lowered)
+        candidates = self._required.candidates(doc, lowered)
         if not candidates:
             return ()
         return self.detect_doc(doc, [self._rule_matcher(candidates)])
@@ -684,35 +679,30 @@ Requirement = frozenset[str] | re.Pattern[str]
 
 
 class _RequiredWords:
-    """Which patterns can possibly match a text, from the Matcher patterns themselves.
+    """Which patterns can possibly match a Doc, from the Matcher patterns themselves.
 
     A token pattern whose ``LOWER`` is a word or an ``IN`` list, and that must occur (no
-    ``?`` / ``*`` / ``!`` / ``{0,n}`` operator), can only match a token whose lower-cased
-    text, and so a substring of the lower-cased post, is one of those words; a required
-    ``LOWER`` regex can only match if it matches somewhere in the lower-cased post. A rule
-    is a candidate when one of its patterns has every requirement met. All words are found
-    in one Aho-Corasick pass.
+    ``?`` / ``*`` / ``!`` / ``{0,n}`` operator), can only match a token whose ``LOWER`` is
+    one of those words; a required ``LOWER`` regex can only match if it matches somewhere in
+    the lower-cased post. A rule is a candidate when one of its patterns has every
+    requirement met. Words are compared as vocabulary keys, as ``Doc.to_array(LOWER)``
+    gives them (a hash, or a symbol's id: "number" is 432).
     """
 
-    def __init__(self, patterns: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]]) -> None:
+    def __init__(self, patterns: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], strings: StringStore) -> None:
         self.rules: dict[str, list[tuple[Requirement, ...]]] = {}
-        words: set[str] = set()
+        self._keys: dict[frozenset[str], frozenset[int]] = {}
         for rule_id, variants in patterns.items():
             reqs = [tuple(r for r in map(self._requirement, v) if r is not None) for v in variants]
             self.rules[rule_id] = reqs
             for req in reqs:
-                words.update(*(r for r in req if isinstance(r, frozenset)))
-        self._automaton = ahocorasick.Automaton()
-        for word in words:
-            self._automaton.add_word(word, word)
-        if words:
-            self._automaton.make_automaton()
-        self._has_words = bool(words)
-        self._word_keys: dict[frozenset[str], frozenset[int]] = {}
+                for words in req:
+                    if isinstance(words, frozenset) and words not in self._keys:
+                        self._keys[words] = frozenset(strings.add(w) for w in words)
         # each pattern is indexed under the words of one of its word requirements, the one
         # least likely in any post (longest shortest word, then fewest words): only patterns
         # whose anchor word occurs need their other checks
-        self._by_word: dict[str, list[tuple[str, int]]] = {}
+        self._by_key: dict[int, list[tuple[str, int]]] = {}
         self._unanchored: list[tuple[str, int]] = []
         for rule_id, reqs in self.rules.items():
             for index, req in enumerate(reqs):
@@ -720,8 +710,8 @@ class _RequiredWords:
                 if not word_reqs:
                     self._unanchored.append((rule_id, index))
                     continue
-                for word in max(word_reqs, key=lambda r: (min(map(len, r)), -len(r))):
-                    self._by_word.setdefault(word, []).append((rule_id, index))
+                for key in self._keys[max(word_reqs, key=lambda r: (min(map(len, r)), -len(r)))]:
+                    self._by_key.setdefault(key, []).append((rule_id, index))
 
     @staticmethod
     def _requirement(token: Mapping[str, Any]) -> Requirement | None:
@@ -737,43 +727,21 @@ class _RequiredWords:
             return re.compile(str(lower["REGEX"]).removeprefix("^").removesuffix("$"))
         return None
 
-    def confirm(self, rule_ids: frozenset[str], doc: Doc, lowered: str) -> frozenset[str]:
-        """Of ``rule_ids`` (from :meth:`candidates`), those with a pattern whose required words are
-        whole tokens of ``doc`` (not merely substrings of the text): the Matcher needs no less."""
+    def met(self, req: Requirement, tokens: set[int], lowered: str) -> bool:
+        """Whether one requirement holds for a Doc with these ``LOWER`` keys and lower-cased text."""
+        if isinstance(req, frozenset):
+            return not self._keys[req].isdisjoint(tokens)
+        return req.search(lowered) is not None
+
+    def candidates(self, doc: Doc, lowered: str) -> frozenset[str]:
+        """The rules that may match ``doc`` (``lowered``: its text, lower-cased)."""
         from spacy.attrs import LOWER
 
         tokens = set(doc.to_array(LOWER).tolist())
-        strings = doc.vocab.strings
-
-        def met(req: Requirement) -> bool:
-            if isinstance(req, frozenset):
-                return not self._keys(req, strings).isdisjoint(tokens)
-            return req.search(lowered) is not None
-
-        return frozenset(r for r in rule_ids if any(all(map(met, reqs)) for reqs in self.rules[r]))
-
-    def _keys(self, words: frozenset[str], strings: StringStore) -> frozenset[int]:
-        """The vocabulary keys of ``words`` as ``LOWER`` gives them (a hash, or a symbol's id: "number" is 432)."""
-        keys = self._word_keys.get(words)
-        if keys is None:
-            keys = self._word_keys[words] = frozenset(strings.add(w) for w in words)
-        return keys
-
-    def candidates(self, lowered: str) -> frozenset[str]:
-        """The rules that may match the lower-cased text."""
-        present = {w for _, w in self._automaton.iter(lowered)} if self._has_words else set()
-        searched: dict[re.Pattern[str], bool] = {}
-
-        def met(req: Requirement) -> bool:
-            if isinstance(req, frozenset):
-                return not req.isdisjoint(present)
-            if req not in searched:
-                searched[req] = req.search(lowered) is not None
-            return searched[req]
-
+        anchored = (p for key in tokens.intersection(self._by_key) for p in self._by_key[key])
         found: set[str] = set()
-        for rule_id, index in (*(p for w in present for p in self._by_word.get(w, ())), *self._unanchored):
-            if rule_id not in found and all(map(met, self.rules[rule_id][index])):
+        for rule_id, index in (*anchored, *self._unanchored):
+            if rule_id not in found and all(self.met(r, tokens, lowered) for r in self.rules[rule_id][index]):
                 found.add(rule_id)
         return frozenset(found)
 
