@@ -172,7 +172,7 @@ class IntentDetector:
         self._after_object = frozenset(self._lex.words.get(_AFTER_OBJECT_LEXICON, ()))
         self._cue = _CueIndex(self._lex)
         self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
-        self._required = _RequiredWords(self._patterns, nlp.vocab.strings)
+        self._required = _RequiredWords(self._patterns, nlp.vocab.strings, frozenset(nlp.Defaults.stop_words))
         self._rule_matchers: dict[frozenset[str], Matcher] = {}
 
     def __repr__(self) -> str:
@@ -689,7 +689,10 @@ class _RequiredWords:
     gives them (a hash, or a symbol's id: "number" is 432).
     """
 
-    def __init__(self, patterns: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], strings: StringStore) -> None:
+    def __init__(
+        self, patterns: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], strings: StringStore,
+        stop_words: frozenset[str] = frozenset(),
+    ) -> None:
         self.rules: dict[str, list[tuple[Requirement, ...]]] = {}
         self._keys: dict[frozenset[str], frozenset[int]] = {}
         for rule_id, variants in patterns.items():
@@ -700,8 +703,8 @@ class _RequiredWords:
                     if isinstance(words, frozenset) and words not in self._keys:
                         self._keys[words] = frozenset(strings.add(w) for w in words)
         # each pattern is indexed under the words of one of its word requirements, the one
-        # least likely in any post (longest shortest word, then fewest words): only patterns
-        # whose anchor word occurs need their other checks
+        # least likely in any post (fewest stop words such as "the", then fewest words, then the
+        # longest shortest word): only patterns whose anchor word occurs need their other checks
         self._by_key: dict[int, list[tuple[str, int]]] = {}
         self._unanchored: list[tuple[str, int]] = []
         for rule_id, reqs in self.rules.items():
@@ -710,7 +713,8 @@ class _RequiredWords:
                 if not word_reqs:
                     self._unanchored.append((rule_id, index))
                     continue
-                for key in self._keys[max(word_reqs, key=lambda r: (min(map(len, r)), -len(r)))]:
+                anchor = min(word_reqs, key=lambda r: (len(r & stop_words), len(r), -min(map(len, r))))
+                for key in self._keys[anchor]:
                     self._by_key.setdefault(key, []).append((rule_id, index))
 
     @staticmethod
@@ -739,9 +743,17 @@ class _RequiredWords:
 
         tokens = set(doc.to_array(LOWER).tolist())
         anchored = (p for key in tokens.intersection(self._by_key) for p in self._by_key[key])
+        known: dict[int, bool] = {}  # patterns share their word lists: each is checked once per post
+
+        def met(req: Requirement) -> bool:
+            result = known.get(id(req))
+            if result is None:
+                result = known[id(req)] = self.met(req, tokens, lowered)
+            return result
+
         found: set[str] = set()
         for rule_id, index in (*anchored, *self._unanchored):
-            if rule_id not in found and all(self.met(r, tokens, lowered) for r in self.rules[rule_id][index]):
+            if rule_id not in found and all(map(met, self.rules[rule_id][index])):
                 found.add(rule_id)
         return frozenset(found)
 
