@@ -323,3 +323,30 @@ def test_numpy_matmul_gives_the_same_entities_as_blis(nlp: Language) -> None:
         return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in pipeline.pipe(texts)]
     assert ents(nlp) == ents(blis)
     assert "PERSON" in {label for doc in ents(nlp) for _, _, label in doc}
+
+
+def test_word_lists_compiled_as_tries_match_like_plain_alternations() -> None:
+    """Every lexicon pattern finds the same matches (spans and groups) whether its word lists
+    are tries (the default) or longest-first alternations, on the lexicon's own examples and
+    on each cue word in three casings between capitalised names."""
+    import tomllib
+
+    from scanner.detectors.person import LEXICON_FILE, load_lexicon
+
+    patterns_dir = Path(CONFIG.patterns_dir)
+    trie, flat = load_lexicon(patterns_dir), load_lexicon(patterns_dir, flat=True)
+    data = tomllib.loads((patterns_dir / LEXICON_FILE).read_text(encoding="utf-8"))
+    words = {w for section in data.values() if isinstance(section, dict)
+             for value in section.values() if isinstance(value, list) for w in value if isinstance(w, str)}
+    texts = [text for text, _ in trie.examples_match] + list(trie.examples_no_match)
+    for word in sorted(words):
+        for form in (word, word.lower(), word.upper(), word.title()):
+            texts.append(f"Yes, {form} Ana Lima is a nurse. Ana Lima {form} Bo's {form}s: Ana Lima {form}.")
+    names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "possessor"]
+    assert len(texts) > 1000
+    for name in names:
+        a, b = getattr(trie, name), getattr(flat, name)
+        assert (a.pattern == b.pattern) == (name == "said")  # "said" holds no word list
+        for text in texts:
+            got = [(m.span(), m.groupdict()) for m in a.finditer(text)]
+            assert got == [(m.span(), m.groupdict()) for m in b.finditer(text)], (name, text)

@@ -45,6 +45,7 @@ import usaddress
 
 from ..errors import PatternError
 from ..findings import Hit
+from ..phrase_trie import trie_regex
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -105,10 +106,19 @@ _NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}
 POSTCODE_LOOKBACK = 160
 
 
-def _alt(words: Iterable[str], *, boundary: bool = True) -> str:
-    """A regex alternation of literal words, longest first."""
-    items = sorted({w for w in words if w}, key=len, reverse=True)
-    body = "|".join(regex.escape(w) for w in items)
+def _alt(words: Iterable[str], *, boundary: bool = True, fold: bool = False, flat: bool = False) -> str:
+    """A regex alternation of literal words, the longest that matches preferred.
+
+    By default a trie (an offset is rejected on its first character, see
+    :mod:`scanner.phrase_trie`); ``fold`` (for use under ``(?i)``) lower-cases ASCII words
+    first, so that no two sibling branches differ only in case. ``flat`` gives the plain
+    longest-first alternation (the reference form, for tests).
+    """
+    if flat:
+        body = "|".join(regex.escape(w) for w in sorted({w for w in words if w}, key=len, reverse=True))
+    else:
+        items = {w.lower() if fold and w.isascii() else w for w in words if w}
+        body = trie_regex(items, lambda w: [regex.escape(ch) for ch in w])
     if not boundary:
         return f"(?:{body})"
     return rf"(?:{body})(?![{_L}\d])"
@@ -189,8 +199,13 @@ def _keywords(items: Iterable[str], *, first_only: bool = False, last_only: bool
 
 
 @functools.lru_cache(maxsize=8)
-def load_lexicon(path: Path) -> AddressLexicon:
-    """Read and compile ``address.toml``; raise PatternError listing every problem."""
+def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
+    """Read and compile ``address.toml``; raise PatternError listing every problem.
+
+    ``flat`` compiles the word lists as plain alternations instead of tries (for tests).
+    """
+    alt = functools.partial(_alt, flat=flat)
+    alt_i = functools.partial(_alt, flat=flat, fold=True)  # for word lists under (?i)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -241,20 +256,20 @@ def load_lexicon(path: Path) -> AddressLexicon:
         raise PatternError(str(path), problems)
 
     num, sp, capw, loww, word, ordn = _NUM, _SP, _CAPW, _LOWW, _WORD, _ORD
-    dirs = rf"{_alt(directions)}\.?"
-    part = _alt(particles)
+    dirs = rf"{alt(directions)}\.?"
+    part = alt(particles)
     name_tok = rf"(?:{capw}\.?|{ordn}|{loww})"
     lead = rf"(?<![/#\-][ \t]?)(?<![\w.])(?:{num}{sp}){{1,2}}"
-    suffix_strong = rf"(?i:{_alt(strong)})\.?"
-    suffix_weak = rf"(?i:{_alt(weak)})\.?"
-    pre = _alt(prefixes, boundary=False)
+    suffix_strong = rf"(?i:{alt_i(strong)})\.?"
+    suffix_weak = rf"(?i:{alt_i(weak)})\.?"
+    pre = alt(prefixes, boundary=False)
     # Prefix types: after a house number any case; alone, as written in the lexicon.
     prefix = rf"(?:{lead})?(?<![{_L}\d.]){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
-    prefix_lower = rf"{lead}(?i:{_alt([p for p in prefixes if p.lower() not in cased_only], boundary=False)})(?={sp})"
-    ending = _alt(endings, boundary=False)
-    postfix_alt = _alt(postfix, boundary=False)
+    prefix_lower = rf"{lead}(?i:{alt_i([p for p in prefixes if p.lower() not in cased_only], boundary=False)})(?={sp})"
+    ending = alt_i(endings, boundary=False)
+    postfix_alt = alt_i(postfix, boundary=False)
 
-    unit_ahead = rf"(?i:{_alt(units)})\.?[ \t]*#?\d"
+    unit_ahead = rf"(?i:{alt_i(units)})\.?[ \t]*#?\d"
     anchors_src = {
         "suffix": (
             rf"{lead}(?:{dirs}{sp})?(?:{name_tok}{sp}){{0,4}}{name_tok}{sp}{suffix_strong}(?:{sp}{dirs})?(?![{_L}\d])"
@@ -281,10 +296,10 @@ def load_lexicon(path: Path) -> AddressLexicon:
         # lower-case posts: "<number> <name> <number>" right before a unit
         "numbered_lower": rf"{lead}(?:{loww}{sp}){{0,2}}{loww}{sp}{num}(?=[ \t]*,?[ \t]*{unit_ahead})",
         "directional": rf"{lead}{dirs}{sp}(?:{capw}\.?{sp}){{0,2}}{capw}(?![{_L}\d])",
-        "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{_alt(boxes)}){sp}?#?\d{{1,6}}(?!\d)",
+        "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{alt_i(boxes)}){sp}?#?\d{{1,6}}(?!\d)",
         "military": (
-            rf"(?i:(?:{_alt(mil_unit)}){sp}\d{{1,5}},?{sp}box{sp}\d{{1,5}}|(?:{_alt(ships)}){sp}{word}(?:{sp}{capw})?)"
-            rf"[ \t]*,?[ \t]*\r?\n?[ \t]*(?i:{_alt(mil_post)}){sp}(?i:{_alt(mil_zone)}){sp}\d{{5}}(?!\d)"
+            rf"(?i:(?:{alt_i(mil_unit)}){sp}\d{{1,5}},?{sp}box{sp}\d{{1,5}}|(?:{alt_i(ships)}){sp}{word}(?:{sp}{capw})?)"
+            rf"[ \t]*,?[ \t]*\r?\n?[ \t]*(?i:{alt_i(mil_post)}){sp}(?i:{alt_i(mil_zone)}){sp}\d{{5}}(?!\d)"
         ),
         "corner": (
             rf"(?i:(?:the{sp})?corner{sp}of){sp}(?:{name_tok}|{num}\.?)(?:{sp}(?:{name_tok}|{num}\.?)){{0,5}}?"
@@ -309,12 +324,12 @@ def load_lexicon(path: Path) -> AddressLexicon:
         "numbered_lower": _keywords(units),
     }
     unit_src = (
-        rf"(?:(?i:{_alt(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
+        rf"(?:(?i:{alt_i(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
         rf"|#[ \t]?\d{{1,6}}[A-Za-z]?)(?![\w])"
     )
     postcode_any = "|".join(f"(?:{shapes[k].pattern})" for k in ("gb", "ca", "us_zip", "other") if k in shapes)
     place_tok = rf"(?:{capw}|(?i:{part}))"
-    country_src = rf"(?i:{_alt(countries)})(?:[ \t]*\([{_L} ]{{1,20}}\))?"
+    country_src = rf"(?i:{alt_i(countries)})(?:[ \t]*\([{_L} ]{{1,20}}\))?"
     region_then = (
         rf"(?P<region>{shapes['region_before_postcode'].pattern}){_SEP}"
         rf"(?:(?:{postcode_any}|{shapes['short'].pattern})(?![\w])|(?={country_src}))"
@@ -323,19 +338,19 @@ def load_lexicon(path: Path) -> AddressLexicon:
     lexicon = AddressLexicon(
         anchors=anchors,
         unit=_compile(unit_src, "unit", problems),
-        unit_before=_compile(rf"(?:{unit_src}[ \t]*,?|(?i:{_alt(units)})\.?)[ \t]*$", "unit_before", problems),
+        unit_before=_compile(rf"(?:{unit_src}[ \t]*,?|(?i:{alt_i(units)})\.?)[ \t]*$", "unit_before", problems),
         country=_compile(country_src, "country", problems),
-        state=_compile(rf"(?:{_alt(states)}|(?i:{_alt(state_names)}))(?![{_L}])", "state", problems),
+        state=_compile(rf"(?:{alt(states)}|(?i:{alt_i(state_names)}))(?![{_L}])", "state", problems),
         postcode_any=_compile(postcode_any, "postcode", problems),
         place=_compile(rf"{capw}(?:[ \t\-]{place_tok}){{0,5}}(?:[ \t]*\([{_L} ]{{1,30}}\))?", "place", problems),
         place_lower=_compile(rf"{loww}(?:[ \t\-]{loww}){{0,3}}", "place_lower", problems),
         region_code=_compile(r"\p{Lu}{2,3}(?![\p{L}\d])", "region_code", problems),
         state_zip_lower=_compile(
-            rf"(?i:{_alt(states)}|{_alt(state_names)}),?{sp}{shapes['us_zip'].pattern}", "state_zip", problems
+            rf"(?i:{alt_i(states)}|{alt_i(state_names)}),?{sp}{shapes['us_zip'].pattern}", "state_zip", problems
         ),
-        unit_word=_compile(rf"(?i:{_alt(units)})\.?$", "unit_word", problems),
+        unit_word=_compile(rf"(?i:{alt_i(units)})\.?$", "unit_word", problems),
         cue=_compile(
-            rf"(?i:{_alt(cues)})[ \t]*(?:\r?\n[ \t]*)?(?P<addr>(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num})",
+            rf"(?i:{alt_i(cues)})[ \t]*(?:\r?\n[ \t]*)?(?P<addr>(?:(?:{capw}|{part}){sp}){{0,3}}{capw}{sp}{num})",
             "cue",
             problems,
         ),
@@ -354,7 +369,7 @@ def load_lexicon(path: Path) -> AddressLexicon:
         gb_ca_evidence=_compile_stdlib(gb_ca) or _compile(gb_ca, "gb_ca", problems),
         us_zip=shapes["us_zip"],
         state_before=_compile(
-            rf"(?<![{_L}])(?:{_alt(states)}|(?i:{_alt(state_names)})),?{sp}$", "state_before", problems
+            rf"(?<![{_L}])(?:{alt(states)}|(?i:{alt_i(state_names)})),?{sp}$", "state_before", problems
         ),
         region_then=_compile(region_then, "region_then", problems),
         place_postcode=_compile(
