@@ -426,6 +426,7 @@ class RuleDetector(Detector):
         self.rules = family.rules
         self.timeout = timeout
         self._unkeyed = tuple(r for r in family.rules if not r.keywords)
+        self._position = {id(r): i for i, r in enumerate(family.rules)}
         by_keyword: dict[str, list[Rule]] = {}
         for rule in family.rules:
             for keyword in rule.keywords:
@@ -445,6 +446,8 @@ class RuleDetector(Detector):
             candidates = [*self._unkeyed, *keyed] if keyed else list(self._unkeyed)
             digits = count_digits(text)
             runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
+            if keyed:  # in the family's order, whatever the order the keywords were found in
+                runnable.sort(key=lambda r: self._position[id(r)])
         self._memo = (text, runnable)
         return runnable
 

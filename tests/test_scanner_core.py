@@ -309,3 +309,26 @@ def test_the_shared_keyword_lookup_skips_no_family_that_could_fire(scanner: Scan
         assert a.to_dict() == b.to_dict()
         found += bool(a.findings)
     assert found >= 10
+
+
+@pytest.mark.parametrize("found_order", [sorted, lambda keys: sorted(keys, reverse=True)])
+def test_rules_run_in_their_family_order_whatever_order_the_keywords_are_found_in(
+    found_order: Callable[[Iterable[str]], list[str]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two rules that find the same span with the same confidence: the one listed first is
+    reported. (The keywords found in a post form a set, whose order changes between processes.)"""
+    from scanner.rules import KeywordIndex
+
+    rules = [
+        {"id": f"tie.{name}", "type": "TIE", "regex": r"k\d{4}", "confidence": 0.9, "keywords": [keyword],
+         "examples": {"match": ["k1234"], "no_match": ["k12"]}}
+        for name, keyword in (("first", "zulu"), ("second", "alpha"), ("third", "mike"))
+    ]
+    detector = RuleDetector(parse_family({"family": "tie", "rules": rules}, "tie.toml"))
+    present = KeywordIndex.present
+    monkeypatch.setattr(KeywordIndex, "present", lambda self, text: found_order(present(self, text)))
+    text = "alpha mike zulu k1234"
+    assert [r.id for r in detector._runnable(text)] == ["tie.first", "tie.second", "tie.third"]
+    assert [h.rule for h in detector.detect(ScanInput(text))] == ["tie.first", "tie.second", "tie.third"]
+    report = make_scanner(extra=[detector]).scan(text)
+    assert [(f.rule, f.start) for f in report.findings if f.type == "TIE"] == [("tie.first", 16)]
