@@ -288,7 +288,7 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
         texts.append(rnd.choice([" ", "-", ".", " / "]).join(parts))
     windows = sorted({m.group() for t in texts for m in _RUN.finditer(t)})
     assert len(windows) > 500
-    found = 0
+    found = skipped = 0
     for window in windows:
         for region in DETECTOR._match_regions:
             expected = [(m.start, m.end, m.number) for m in
@@ -296,7 +296,11 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
             assert [(m.start, m.end, m.number) for m in
                     _RegionMatcher(window, region, DETECTOR._prune[region])] == expected, (window, region)
             found += bool(expected)
+            if DETECTOR._prune[region].rejects_window(window):  # the region is not even tried
+                assert not expected, (window, region)
+                skipped += 1
     assert found > 100
+    assert skipped > 1000
 
 
 def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
@@ -306,3 +310,7 @@ def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
     assert not us("+44 20 7946 0958")  # international: parsed as is
     assert not us("011 44 20 7946 0958")  # US international prefix
     assert not us("555-0132 ext 12")  # letters: parsed as is
+    assert us.rejects_window("50475 216")
+    assert not us.rejects_window("50475 216 503 284 7731")  # a NANPA number inside
+    assert not us.rejects_window("011 4 20")  # an international prefix
+    assert not us.rejects_window("+1 216")

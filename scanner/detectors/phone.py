@@ -177,6 +177,7 @@ class _Pruner:
                 patterns.append(f"(?:{desc.general_desc.national_number_pattern})")
         usable = metadata is not None and not metadata.national_prefix_transform_rule and patterns
         self._suffix = re.compile(f"(?:{'|'.join(patterns)})$") if usable else None
+        self._anywhere = re.compile("|".join(patterns)) if usable else None
         idd = metadata.international_prefix if metadata is not None else None
         self._idd = re.compile(idd) if idd else None
 
@@ -187,6 +188,20 @@ class _Pruner:
         if self._idd is not None and self._idd.match(digits):
             return False
         return self._suffix.search(digits) is None
+
+    def rejects_window(self, window: str) -> bool:
+        """True when every candidate a matcher can read from ``window`` would be skipped.
+
+        A candidate is a substring of the window, so its digits (and their suffixes) are
+        substrings of the window's digits: when no such substring is a number of the calling
+        code (and the window is plain digits with no international prefix), none is.
+        """
+        if self._anywhere is None or not window.isascii() or _NOT_PLAIN.search(window):
+            return False
+        digits = _digits(window)
+        if self._idd is not None and self._idd.search(digits):
+            return False
+        return self._anywhere.search(digits) is None
 
 
 class _RegionMatcher(phonenumbers.PhoneNumberMatcher):
@@ -260,7 +275,10 @@ class PhoneDetector(Detector):
         need = {m.start() for m in _DIGIT.finditer(window)}
         regions = self._match_regions[:1] if window.startswith("+") else self._match_regions
         for region in regions:
-            for m in _RegionMatcher(window, region, self._prune[region]):
+            prune = self._prune[region]
+            if prune.rejects_window(window):
+                continue
+            for m in _RegionMatcher(window, region, prune):
                 key = (m.start, m.end)
                 if key not in cands:
                     cands[key] = _Candidate(m.start, m.end, region, m.number)
