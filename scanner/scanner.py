@@ -14,7 +14,7 @@ from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .intents import Intent, IntentDetector
-from .nlp import limit_blas_threads_for_process, single_threaded_blas
+from .nlp import drop_plain_whitespace_special_cases, limit_blas_threads_for_process, single_threaded_blas
 from .normalize import NormalizedText, normalize
 from .policy import Policy
 from .redact import redact
@@ -83,7 +83,9 @@ class Scanner:
         import spacy
 
         # intent patterns use tokenizer attributes only: a blank English pipeline is enough
-        self.intents = IntentDetector(self.config.patterns_dir, spacy.blank("en"))
+        blank = spacy.blank("en")
+        drop_plain_whitespace_special_cases(blank)
+        self.intents = IntentDetector(self.config.patterns_dir, blank)
         self.lexicon = ContextLexicon.load(self.config.patterns_dir)
         policy_path = self.config.policy_path or self.config.patterns_dir / "policies" / "default.toml"
         self.policy = Policy.load(policy_path)
