@@ -126,3 +126,45 @@ def test_entity_spans_read_from_arrays_equal_doc_ents(nlp: Any, fused: FusedNer)
     for doc in [*fused.pipe(texts), *nlp.pipe(texts)]:
         assert entity_spans(doc) == [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     assert entity_spans(fused(texts[2]))  # not vacuous
+
+
+def _feature_ids(fused: FusedNer, texts: list[str]) -> Any:
+    import numpy as np
+
+    docs = [fused._nlp.make_doc(t) for t in texts]
+    return np.concatenate([d.to_array(fused._columns) for d in docs]).astype(np.uint64)
+
+
+def test_first_layer_rows_from_the_cache_equal_computed_ones(nlp: Any, shared_data: Path) -> None:
+    """A token's first-layer row is the same bits whether computed alone, in a batch or read
+    from the cache; a cache too small for a batch, or one that starts over, gives the same rows."""
+    import numpy as np
+
+    engine = FusedNer(nlp)
+    texts = [r.text for r in datasets.load_presidio_synth(shared_data)][:300]
+    ids = _feature_ids(engine, texts)
+    computed = engine._compute_first_layer(ids)
+    assert np.array_equal(engine._first_layer(ids), computed)  # cold: all computed
+    assert 0 < len(engine._first_index) < len(ids)  # repeated words are stored once
+    assert np.array_equal(engine._first_layer(ids), computed)  # warm: all read from the table
+    assert np.array_equal(engine._first_layer(ids[::-1]), computed[::-1])
+    one_by_one = np.concatenate([engine._compute_first_layer(ids[i:i + 1]) for i in range(0, len(ids), 97)])
+    assert np.array_equal(one_by_one, computed[::97])
+    small = FusedNer(nlp)
+    small._first_rows = small._first_rows[:50]  # fewer rows than one batch holds: nothing is stored
+    assert np.array_equal(small._first_layer(ids), computed) and not small._first_index
+    for start in range(0, 200, 20):  # batches that fill the table and make it start over
+        assert np.array_equal(small._first_layer(ids[start:start + 20]), computed[start:start + 20])
+    assert 0 < len(small._first_index) <= 50
+
+
+def test_threads_sharing_the_engine_get_the_same_entities(nlp: Any, shared_data: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = FusedNer(nlp)
+    engine._first_rows = engine._first_rows[:200]  # a small table, so that it starts over often
+    texts = [r.text for r in datasets.load_presidio_synth(shared_data)][:400]
+    expected = [entities(d) for d in nlp.pipe(texts)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: entities(engine(t)), texts))
+    assert got == expected
