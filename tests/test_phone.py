@@ -280,6 +280,7 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
     texts = [r.text for r in datasets.load_presidio_synth(shared_data)][::3]
     cases = shared_data / "phonenumbers" / "leniency_cases.jsonl"
     texts += [json.loads(line)["text"] for line in cases.read_text(encoding="utf-8").splitlines()]
+    texts += ["0 15 11 98765 4321", "015 21 2345 6789", "90 21 11 3456 7890", "0 41 21 2345-6789"]  # BR carrier codes
     rnd = random.Random(7)
     for _ in range(300):
         digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 13)))
@@ -311,6 +312,9 @@ def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
     assert not us("011 44 20 7946 0958")  # US international prefix
     assert not us("555-0132 ext 12")  # letters: parsed as is
     assert us.rejects_window("50475 216")
+    br = DETECTOR._prune["BR"]  # a prefix transform that keeps a suffix: still pruned per candidate
+    assert br("50475 216") and not br("(11) 98765-4321") and not br("0 15 11 98765 4321")
+    assert not br.rejects_window("50475 216")  # but no window is skipped whole
     assert not us.rejects_window("50475 216 503 284 7731")  # a NANPA number inside
     assert not us.rejects_window("011 4 20")  # an international prefix
     assert not us.rejects_window("+1 216")

@@ -157,8 +157,9 @@ class _Pruner:
     """Says when no number of a region's calling code can be read from a matcher candidate.
 
     ``parse(candidate, region)`` reads a national number as a suffix of the candidate's digits
-    (after a national prefix or the calling code) unless the region rewrites prefixes
-    (``national_prefix_transform_rule``), the candidate starts with an international prefix
+    (after a national prefix or the calling code) unless the region rewrites prefixes into
+    something else than a suffix (``national_prefix_transform_rule``; BR's keeps one), the
+    candidate starts with an international prefix
     or ``+``, or holds letters (an extension, a vanity number). Otherwise a valid number's
     national digits match the general pattern of a region of that calling code, so when no
     suffix of the digits does, parsing cannot succeed and is skipped (most non-phone digit
@@ -175,9 +176,17 @@ class _Pruner:
             desc = PhoneMetadata.metadata_for_region(other)
             if desc is not None and desc.general_desc is not None and desc.general_desc.national_number_pattern:
                 patterns.append(f"(?:{desc.general_desc.national_number_pattern})")
-        usable = metadata is not None and not metadata.national_prefix_transform_rule and patterns
+        # A prefix transform that keeps the prefix pattern's last group and what follows it (BR's
+        # carrier codes: "\\2") still leaves a suffix of the digits, when that group ends the match.
+        transform = metadata.national_prefix_transform_rule if metadata is not None else None
+        self._transform: re.Pattern[str] | None = None
+        if transform and metadata is not None and metadata.national_prefix_for_parsing:
+            parsing = re.compile(metadata.national_prefix_for_parsing)
+            if transform == f"\\{parsing.groups}":
+                self._transform = parsing
+        usable = metadata is not None and (not transform or self._transform is not None) and patterns
         self._suffix = re.compile(f"(?:{'|'.join(patterns)})$") if usable else None
-        self._anywhere = re.compile("|".join(patterns)) if usable else None
+        self._anywhere = re.compile("|".join(patterns)) if usable and not transform else None
         idd = metadata.international_prefix if metadata is not None else None
         self._idd = re.compile(idd) if idd else None
 
@@ -187,6 +196,10 @@ class _Pruner:
         digits = _digits(candidate)
         if self._idd is not None and self._idd.match(digits):
             return False
+        if self._transform is not None:
+            m = self._transform.match(digits)
+            if m is not None and m.group(m.re.groups) is not None and m.end(m.re.groups) != m.end():
+                return False  # the transform would not leave a suffix
         return self._suffix.search(digits) is None
 
     def rejects_window(self, window: str) -> bool:
