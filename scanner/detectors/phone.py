@@ -159,9 +159,9 @@ class _Pruner:
     ``parse(candidate, region)`` reads a national number as a suffix of the candidate's digits
     (after a national prefix or the calling code) unless the region rewrites prefixes into
     something else than a suffix (``national_prefix_transform_rule``; BR's keeps one), the
-    candidate starts with an international prefix
-    or ``+``, or holds letters (an extension, a vanity number). Otherwise a valid number's
-    national digits match the general pattern of a region of that calling code, so when no
+    candidate starts with an international prefix or ``+``, or holds letters (an extension, a
+    vanity number). Otherwise a valid number's national digits match the pattern of a number
+    type (fixed line, mobile, toll free, ...) of a region of that calling code, so when no
     suffix of the digits does, parsing cannot succeed and is skipped (most non-phone digit
     runs, such as "50475 216" in an address, fail every region this way).
     """
@@ -173,9 +173,7 @@ class _Pruner:
         code = phonenumbers.country_code_for_region(region)
         patterns = []
         for other in phonenumbers.region_codes_for_country_code(code):
-            desc = PhoneMetadata.metadata_for_region(other)
-            if desc is not None and desc.general_desc is not None and desc.general_desc.national_number_pattern:
-                patterns.append(f"(?:{desc.general_desc.national_number_pattern})")
+            patterns.extend(f"(?:{p})" for p in _type_patterns(PhoneMetadata.metadata_for_region(other)))
         # A prefix transform that keeps the prefix pattern's last group and what follows it (BR's
         # carrier codes: "\\2") still leaves a suffix of the digits, when that group ends the match.
         transform = metadata.national_prefix_transform_rule if metadata is not None else None
@@ -215,6 +213,22 @@ class _Pruner:
         if self._idd is not None and self._idd.search(digits):
             return False
         return self._anywhere.search(digits) is None
+
+
+_NUMBER_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
+                 "pager", "uan", "voicemail")
+
+
+def _type_patterns(metadata: object) -> list[str]:
+    """The national number patterns of a region's number types: a valid number matches one of them
+    (libphonenumber's ``is_valid_number`` needs a type other than UNKNOWN)."""
+    out = []
+    for name in _NUMBER_TYPES:
+        desc = getattr(metadata, name, None)
+        pattern = getattr(desc, "national_number_pattern", None)
+        if pattern:
+            out.append(str(pattern))
+    return sorted(set(out))
 
 
 class _RegionMatcher(phonenumbers.PhoneNumberMatcher):
