@@ -171,7 +171,7 @@ class _Pruner:
 
         metadata = PhoneMetadata.metadata_for_region(region)
         code = phonenumbers.country_code_for_region(region)
-        patterns = []
+        patterns: list[str] = []
         for other in phonenumbers.region_codes_for_country_code(code):
             patterns.extend(f"(?:{p})" for p in _type_patterns(PhoneMetadata.metadata_for_region(other)))
         # A prefix transform that keeps the prefix pattern's last group and what follows it (BR's
