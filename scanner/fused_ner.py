@@ -284,20 +284,26 @@ class FusedNer:
 
     def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Per token: the lower layer's precomputed features (N, nF, nO, nP) and the best closed-state action."""
-        ops = self._ops
         X = self._first_layer(ids)
         # the window layers see each document between _PAD zero rows, as thinc's with_array(pad=4) gives them
         total = sum(lengths) + _PAD * (len(lengths) + 1)
         padded = np.zeros((total, X.shape[1]), dtype=X.dtype)
-        starts = np.cumsum([0, *lengths[:-1]]) + _PAD * np.arange(1, len(lengths) + 1)
-        index = np.concatenate([np.arange(n) + start for n, start in zip(lengths, starts.tolist(), strict=True)])
+        index: slice | np.ndarray
+        if len(lengths) == 1:
+            index = slice(_PAD, _PAD + lengths[0])
+        else:
+            starts = np.cumsum([0, *lengths[:-1]]) + _PAD * np.arange(1, len(lengths) + 1)
+            index = np.concatenate([np.arange(n) + start for n, start in zip(lengths, starts.tolist(), strict=True)])
         padded[index] = X
         # The outer pad rows matter to the tokens' final vectors only within (layers left) rows of
         # a token: each layer updates a shrinking middle slice (its window reads one row more each side)
         windows = self._maxouts[1:]
         for depth, layer in enumerate(windows, start=1):
-            edge = _PAD - (len(windows) - depth)
-            padded[edge:total - edge] += layer(ops.seq2col(padded[edge - 1:total - edge + 1], 1)[1:-1])
+            lo = _PAD - (len(windows) - depth)
+            hi = total - lo
+            # each row beside its neighbours (thinc's seq2col with a window of 1, as three views)
+            window = np.concatenate((padded[lo - 1:hi - 1], padded[lo:hi], padded[lo + 1:hi + 1]), axis=1)
+            padded[lo:hi] += layer(window)
         X = padded[index]
         W, b = self._project
         T = np.dot(X, W.T)
@@ -364,9 +370,9 @@ class FusedNer:
         no_begin = is_space.copy()
         no_begin[-1] = True
         no_begin[:-1] |= sent_start[1:]
-        masked[np.ix_(no_begin, self._is_begin)] = -np.inf
+        masked[no_begin[:, None] & self._is_begin] = -np.inf
         if is_space.any():
-            masked[np.ix_(is_space, self._is_unit)] = -np.inf
+            masked[is_space[:, None] & self._is_unit] = -np.inf
         best = masked.argmax(axis=1).tolist()
         kinds, labels = self._kind_list, self._labels
         spans = []
