@@ -6,7 +6,7 @@ digits; only those windows are handed to ``phonenumbers.PhoneNumberMatcher``
 every digit of the window is covered. A ``+CC`` / ``00CC`` number parses the same
 under any region, so it needs one pass; regions of one calling code are tried once; a
 candidate whose digits no number of a region's calling code can end is not parsed for
-that region (``_Pruner``: the results are libphonenumber's, at half the cost). When
+that region (``_Pruner``: the results are libphonenumber's, at a fraction of the cost). When
 several regions match the same span the first configured region wins; the finding
 records the number's region and E.164 country code, never the number.
 
