@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,21 @@ from scanner import Scanner, ScannerConfig
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def lexicon_word_texts() -> Callable[[Path, str], list[str]]:
+    """``build(lexicon_toml, template)``: the template with ``{w}`` replaced by every word of the
+    lexicon's lists, each as written, lower-cased, upper-cased and title-cased."""
+
+    def build(path: Path, template: str) -> list[str]:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        words = {w for section in data.values() if isinstance(section, dict)
+                 for value in section.values() if isinstance(value, list) for w in value if isinstance(w, str)}
+        return [template.replace("{w}", form) for word in sorted(words)
+                for form in (word, word.lower(), word.upper(), word.title())]
+
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -342,24 +343,20 @@ def test_the_standard_library_postcode_evidence_agrees_with_the_regex_pattern(sh
     assert hits > 10
 
 
-def test_word_lists_compiled_as_tries_match_like_plain_alternations() -> None:
+def test_word_lists_compiled_as_tries_match_like_plain_alternations(
+    lexicon_word_texts: Callable[[Path, str], list[str]],
+) -> None:
     """Every lexicon pattern finds the same matches (spans and groups) whether its word lists
     are tries (the default) or longest-first alternations: on the lexicon's examples and on
-    each lexicon word in three casings inside address-like lines."""
+    each lexicon word in four casings inside address-like lines."""
     import dataclasses
-    import tomllib
 
     from scanner.detectors.address import LEXICON_FILE
 
     path = Path(CONFIG.patterns_dir) / LEXICON_FILE
     flat, trie = load_lexicon(path, flat=True), load_lexicon(path)
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    words = {w for section in data.values() if isinstance(section, dict)
-             for value in section.values() if isinstance(value, list) for w in value if isinstance(w, str)}
     texts = [text for text, _ in trie.examples_match] + list(trie.examples_no_match)
-    for word in sorted(words):
-        for form in (word, word.lower(), word.upper(), word.title()):
-            texts.append(f"Send it to 12 Oak {form} 4, Apt 5\n{form} Hill, {form} 90210 or {form} 7 Elm St.")
+    texts += lexicon_word_texts(path, "Send it to 12 Oak {w} 4, Apt 5\n{w} Hill, {w} 90210 or {w} 7 Elm St.")
     pairs = [(name, a, b) for (name, a), (_, b) in zip(flat.anchors, trie.anchors, strict=True)]
     pairs += [(f.name, getattr(flat, f.name), getattr(trie, f.name)) for f in dataclasses.fields(flat)
               if hasattr(getattr(flat, f.name), "finditer")]

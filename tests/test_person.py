@@ -14,7 +14,7 @@ model): P 0.43 / R 0.42 (floors 0.39 / 0.39); all five sections: P 0.61 / R 0.58
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -325,23 +325,19 @@ def test_numpy_matmul_gives_the_same_entities_as_blis(nlp: Language) -> None:
     assert "PERSON" in {label for doc in ents(nlp) for _, _, label in doc}
 
 
-def test_word_lists_compiled_as_tries_match_like_plain_alternations() -> None:
+def test_word_lists_compiled_as_tries_match_like_plain_alternations(
+    lexicon_word_texts: Callable[[Path, str], list[str]],
+) -> None:
     """Every lexicon pattern finds the same matches (spans and groups) whether its word lists
     are tries (the default) or longest-first alternations, on the lexicon's own examples and
-    on each cue word in three casings between capitalised names."""
-    import tomllib
-
+    on each lexicon word in four casings between capitalised names."""
     from scanner.detectors.person import LEXICON_FILE, load_lexicon
 
     patterns_dir = Path(CONFIG.patterns_dir)
     trie, flat = load_lexicon(patterns_dir), load_lexicon(patterns_dir, flat=True)
-    data = tomllib.loads((patterns_dir / LEXICON_FILE).read_text(encoding="utf-8"))
-    words = {w for section in data.values() if isinstance(section, dict)
-             for value in section.values() if isinstance(value, list) for w in value if isinstance(w, str)}
     texts = [text for text, _ in trie.examples_match] + list(trie.examples_no_match)
-    for word in sorted(words):
-        for form in (word, word.lower(), word.upper(), word.title()):
-            texts.append(f"Yes, {form} Ana Lima is a nurse. Ana Lima {form} Bo's {form}s: Ana Lima {form}.")
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE,
+                                "Yes, {w} Ana Lima is a nurse. Ana Lima {w} Bo's {w}s: Ana Lima {w}.")
     names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "possessor"]
     assert len(texts) > 1000
     for name in names:
