@@ -60,3 +60,12 @@ def _render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
         return branches[0]
     body = "(?:" + "|".join(branches) + ")"
     return body + "?" if optional else body
+
+
+def literal_trie_regex(words: Iterable[str], *, fold_ascii: bool = False) -> str:
+    """Literal words (character for character, case kept) as a trie-shaped regex: what their
+    longest-first alternation matches, for ``re`` or ``regex``. ``fold_ascii`` lower-cases
+    ASCII words first, for use under ``(?i)``: no two sibling branches then differ only in
+    case, so the longest word that matches is still tried first."""
+    items = {w.lower() if fold_ascii and w.isascii() else w for w in words if w}
+    return trie_regex(items, lambda word: [re.escape(ch) for ch in word])

@@ -52,3 +52,19 @@ def test_lexicon_examples_still_hold() -> None:
     assert lex.self_before.search("you can reach me at 555 0100")
     assert not lex.self_before.search("reachme")
     assert lex.titles.search("as Senator Warren said")
+
+
+def test_literal_trie_matches_like_the_longest_first_alternation() -> None:
+    import regex
+
+    from scanner.phrase_trie import literal_trie_regex
+
+    words = ["St", "St.", "Street", "c/o", "C/O", "a+b", "Ave", "Avenue", "N", "NE", "Straße", "(x)"]
+    texts = ["12 Main St. and 3 Oak Street", "c/o Ana, C/O Bo", "a+b=c", "NE Ave Avenue", "Straße (x) N"]
+    flat = "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    for flags, fold in ((0, False), (regex.IGNORECASE, True)):
+        trie = regex.compile(rf"(?:{literal_trie_regex(words, fold_ascii=fold)})\b", flags)
+        plain = regex.compile(rf"(?:{flat})\b", flags)
+        for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert regex.fullmatch(literal_trie_regex(["Straße"], fold_ascii=True), "Straße")  # non-ASCII kept as written

@@ -45,7 +45,7 @@ import usaddress
 
 from ..errors import PatternError
 from ..findings import Hit
-from ..phrase_trie import trie_regex
+from ..phrase_trie import literal_trie_regex
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -117,8 +117,7 @@ def _alt(words: Iterable[str], *, boundary: bool = True, fold: bool = False, fla
     if flat:
         body = "|".join(regex.escape(w) for w in sorted({w for w in words if w}, key=len, reverse=True))
     else:
-        items = {w.lower() if fold and w.isascii() else w for w in words if w}
-        body = trie_regex(items, lambda w: [regex.escape(ch) for ch in w])
+        body = literal_trie_regex(words, fold_ascii=fold)
     if not boundary:
         return f"(?:{body})"
     return rf"(?:{body})(?![{_L}\d])"
