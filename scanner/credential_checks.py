@@ -199,12 +199,15 @@ def is_sequential_string(value: str) -> bool:
     return False
 
 
+_REPEATED_UNIT = regex.compile(r"(.{1,4}?)\1{2,}.{0,3}", regex.IGNORECASE)
+
+
 def _repeats(body: str) -> bool:
     if len(body) >= 3 and len(set(body.lower())) == 1:
         return True
     if len(body) < 6:
         return False
-    if regex.fullmatch(r"(.{1,4}?)\1{2,}.{0,3}", body, flags=regex.IGNORECASE):
+    if _REPEATED_UNIT.fullmatch(body):
         return True
     lowered = body.lower()
     if max(lowered.count(c) for c in set(lowered)) / len(body) >= 0.6:

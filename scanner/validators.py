@@ -84,6 +84,13 @@ def _luhn(value: str) -> bool:
 # --- digit placeholders -------------------------------------------------------------------
 
 
+_SEVEN_SAME = regex.compile(r"(\d)\1{6}")
+_GB_NINO = regex.compile(r"[A-Z]{2}\d{6}[A-D]")
+_ETH = regex.compile(r"0[xX][0-9a-fA-F]{40}")
+_GB_DRIVING = regex.compile(r"[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}")
+_SURNAME_PADDED = regex.compile(r"[A-Z]+9*")
+
+
 @false_positive_filter("placeholder_digits")
 def placeholder_digits(value: str) -> bool:
     """Digits that look typed-in rather than issued.
@@ -94,7 +101,7 @@ def placeholder_digits(value: str) -> bool:
     d = digits(value)
     if len(d) < 6:
         return False
-    if len(set(d)) <= 2 or regex.search(r"(\d)\1{6}", d):
+    if len(set(d)) <= 2 or _SEVEN_SAME.search(d):
         return True
     steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(d)}
     return steps in ({1}, {9})
@@ -207,7 +214,7 @@ _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 def gb_nino(value: str) -> bool:
     """UK National Insurance number (python-stdnum has none): allocated prefix letters, suffix A-D."""
     v = alnum(value)
-    if not regex.fullmatch(r"[A-Z]{2}\d{6}[A-D]", v):
+    if not _GB_NINO.fullmatch(v):
         return False
     first, second = v[0], v[1]
     return first not in "DFIQUV" and second not in "DFIOQUV" and v[:2] not in _NINO_BAD_PREFIXES
@@ -298,7 +305,7 @@ def keccak256(data: bytes) -> bytes:
 @validator("eth_address")
 def eth_address(value: str) -> bool:
     """``0x`` + 40 hex digits; when the hex digits are mixed case, the EIP-55 checksum must hold."""
-    if not regex.fullmatch(r"0[xX][0-9a-fA-F]{40}", value):
+    if not _ETH.fullmatch(value):
         return False
     body = value[2:]
     if body == body.lower() or body == body.upper():
@@ -536,7 +543,7 @@ def license_shape(value: str) -> bool:
 def gb_driving_licence(value: str) -> bool:
     """UK (DVLA) driving licence number: surname, then decade, month (+50 for women), day, year digits."""
     v = value.upper()
-    if not regex.fullmatch(r"[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}", v) or not regex.fullmatch(r"[A-Z]+9*", v[:5]):
+    if not _GB_DRIVING.fullmatch(v) or not _SURNAME_PADDED.fullmatch(v[:5]):
         return False  # the surname part is letters padded with trailing 9s
     month, day = int(v[6:8]), int(v[8:10])
     return (1 <= month <= 12 or 51 <= month <= 62) and 1 <= day <= 31

@@ -102,6 +102,7 @@ _SEP_RE = regex.compile(_SEP)
 _WORDS = regex.compile(r"[\p{L}\p{M}]+")
 _DIGIT = regex.compile(r"\d")
 _NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}'’\-]*+[ \t]")
+_COMMA_GAP = regex.compile(r"[ \t,]+")
 # Longest street line looked at before a postcode (usaddress labels this window only).
 POSTCODE_LOOKBACK = 160
 
@@ -652,9 +653,9 @@ class AddressDetector(Detector):
         if not strict:  # "Qasigiannguit\n Greenland 07609": another place, then a postcode
             m = lex.place.match(text, at)
             if m and "\n" not in m.group():
-                p = regex.match(r"[ \t,]+", text[m.end():m.end() + 3])
+                p = _COMMA_GAP.match(text, m.end(), m.end() + 3)
                 if p:
-                    pc = lex.postcode_any.match(text, m.end() + p.end())
+                    pc = lex.postcode_any.match(text, p.end())
                     if pc and not _letter_follows(text, pc.end()):
                         return True
         return False

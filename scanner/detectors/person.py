@@ -102,6 +102,8 @@ _FIRM = regex.compile(
 _SINGULAR_VERBS = frozenset({"is", "was", "has"})
 _CUT = regex.compile(r"[\n:\"“”]")
 _URL = regex.compile(r"https?:|www\.|\.com\b")
+_DIGIT = regex.compile(r"\d")
+_WORD_AFTER = regex.compile(r"[ \t]+(\p{L}+)\.?")
 _BAD = regex.compile(r"https?:|www\.|[@#/\\]|\.com\b|\d")
 
 
@@ -365,7 +367,7 @@ class PersonDetector(Detector):
         token_end = end
         while token_end < len(text) and not text[token_end].isspace():
             token_end += 1
-        if regex.search(r"\d", text[start:token_end]):
+        if _DIGIT.search(text, start, token_end):
             return None  # "John2020", "Box 12"
         if end < len(text) and text[end:end + 1] == "." and end - start <= 2:
             return None
@@ -388,7 +390,7 @@ class PersonDetector(Detector):
             return True
         if _NUMBER_AFTER.match(text, end, end + 8):
             return True
-        after = regex.match(r"[ \t]+(\p{L}+)\.?", text[end:end + 20])
+        after = _WORD_AFTER.match(text, end, end + 20)
         if after and after.group(1).lower() in self.lexicon.street_types:
             return True
         last = text[start:end].split()[-1].rstrip(".").lower()
