@@ -35,17 +35,22 @@ def mask(value: str, keep_start: int = 4, keep_end: int = 2) -> str:
     return f"{value[:keep_start]}****...{value[len(value) - keep_end:]}"
 
 
-class Located(Protocol):
-    """Anything the policy layers can cite: a Finding or an Intent (id, type and span)."""
+class Spanned(Protocol):
+    """A typed span of a text: all that redaction needs."""
 
-    @property
-    def id(self) -> str: ...
     @property
     def type(self) -> str: ...
     @property
     def start(self) -> int: ...
     @property
     def end(self) -> int: ...
+
+
+class Located(Spanned, Protocol):
+    """Anything the policy layers can cite: a Finding or an Intent (id, type and span)."""
+
+    @property
+    def id(self) -> str: ...
     @property
     def confidence(self) -> float: ...
 

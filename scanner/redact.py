@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .findings import Located
+from .findings import Spanned
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +62,12 @@ def placeholder(finding_type: str) -> str:
     return f"[{finding_type}]"
 
 
-def redact(text: str, findings: Iterable[Located]) -> str:
+def redact(text: str, findings: Iterable[Spanned]) -> str:
     """``text`` with every finding span replaced by ``[TYPE]``."""
     return redact_with_map(text, findings).text
 
 
-def redact_with_map(text: str, findings: Iterable[Located]) -> Redaction:
+def redact_with_map(text: str, findings: Iterable[Spanned]) -> Redaction:
     """The redacted text and the replacements that produced it."""
     spans = []
     for f in findings:

@@ -24,7 +24,7 @@ def detector() -> IntentDetector:
 
 def _rule_examples(kind: str) -> list[tuple[str, str]]:
     det = IntentDetector(PATTERNS, spacy.blank("en"))
-    out = []
+    out: list[tuple[str, str]] = []
     for rule in det.rules.values():
         texts = rule.examples.match if kind == "match" else rule.examples.no_match
         out.extend((rule.id, text) for text in texts)

@@ -100,7 +100,7 @@ def reports() -> list[Any]:
     from scanner import Scanner
 
     scanner = Scanner()
-    return [scanner.scan(p["text"], context=p.get("context")) for p in POSTS]  # type: ignore[call-arg]
+    return [scanner.scan(p["text"], context=p.get("context")) for p in POSTS]
 
 
 def test_intent_f1(reports: list[Any]) -> None:

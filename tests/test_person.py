@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import spacy
@@ -309,10 +310,12 @@ def test_numpy_matmul_gives_the_same_entities_as_blis(nlp: Language) -> None:
 
     from scanner.nlp import load_pipeline
 
-    ner_layers = list(nlp.get_pipe("ner").model.walk())
+    ner: Any = nlp.get_pipe("ner")
+    ner_layers = list(ner.model.walk())
     assert ner_layers and all(isinstance(layer.ops, NumpyOps) and not layer.ops.use_blis for layer in ner_layers)
     blis = load_pipeline(CONFIG.spacy_model, matmul="blis")
-    assert all(layer.ops.use_blis for layer in blis.get_pipe("ner").model.walk())
+    blis_ner: Any = blis.get_pipe("ner")
+    assert all(layer.ops.use_blis for layer in blis_ner.model.walk())
     texts = [
         "Please call Jennifer Smith at 555-123-4567 or visit 123 Main Street, Springfield, IL 62704.",
         "Barack Obama met Angela Merkel in Berlin on Tuesday.",

@@ -247,7 +247,7 @@ def test_scan_many_collects_ner_posts_across_batches_and_keeps_order() -> None:
         calls.append(len(batch))
         return real_pipe(batch, **kwargs)
 
-    scanner.nlp.pipe = counting_pipe  # type: ignore[method-assign]
+    scanner.nlp.pipe = counting_pipe  # type: ignore[method-assign,assignment]
     posts = [f"Alice {1000000 + i}" if i % 10 == 0 else f"plain post {i}" for i in range(100)]
     reports = list(scanner.scan_many(posts, batch_size=4))
     assert [r.text for r in reports] == posts
