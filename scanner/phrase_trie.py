@@ -62,6 +62,12 @@ def _render(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
     return body + "?" if optional else body
 
 
+def literal_alternation(words: Iterable[str]) -> str:
+    """Literal words as a plain alternation, longest first: the reference form of
+    :func:`literal_trie_regex` (same matches, tried word by word at every offset)."""
+    return "|".join(re.escape(w) for w in sorted({w for w in words if w}, key=len, reverse=True))
+
+
 def literal_trie_regex(words: Iterable[str], *, fold_ascii: bool = False) -> str:
     """Literal words (character for character, case kept) as a trie-shaped regex: what their
     longest-first alternation matches, for ``re`` or ``regex``. ``fold_ascii`` lower-cases

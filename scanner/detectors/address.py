@@ -45,7 +45,7 @@ import usaddress
 
 from ..errors import PatternError
 from ..findings import Hit
-from ..phrase_trie import literal_trie_regex
+from ..phrase_trie import literal_alternation, literal_trie_regex
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -115,10 +115,7 @@ def _alt(words: Iterable[str], *, boundary: bool = True, fold: bool = False, fla
     first, so that no two sibling branches differ only in case. ``flat`` gives the plain
     longest-first alternation (the reference form, for tests).
     """
-    if flat:
-        body = "|".join(regex.escape(w) for w in sorted({w for w in words if w}, key=len, reverse=True))
-    else:
-        body = literal_trie_regex(words, fold_ascii=fold)
+    body = literal_alternation(words) if flat else literal_trie_regex(words, fold_ascii=fold)
     if not boundary:
         return f"(?:{body})"
     return rf"(?:{body})(?![{_L}\d])"

@@ -49,7 +49,7 @@ import regex
 from ..errors import PatternError
 from ..findings import Hit
 from ..nlp import entity_spans
-from ..phrase_trie import literal_trie_regex
+from ..phrase_trie import literal_alternation, literal_trie_regex
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -136,19 +136,8 @@ def _words(data: dict[str, Any], section: str, key: str, problems: list[str], so
     return list(value)
 
 
-def _flat(words: Iterable[str]) -> str:
-    """The words as one alternation, longest first (the reference form of :func:`_trie`)."""
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-def _trie(words: Iterable[str]) -> str:
-    """The words as a trie-shaped alternation: the same matches as :func:`_flat`, found faster
-    (an offset is rejected on its first character; see :mod:`scanner.phrase_trie`)."""
-    return literal_trie_regex(words)
-
-
 def _trie_i(words: Iterable[str]) -> str:
-    """:func:`_trie` for use under ``(?i)`` (ASCII words lower-cased first)."""
+    """A word trie for use under ``(?i)`` (ASCII words lower-cased first)."""
     return literal_trie_regex(words, fold_ascii=True)
 
 
@@ -158,7 +147,7 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
 
     ``flat`` builds the word lists as plain alternations instead of tries (for tests).
     """
-    _alt, _alt_i = (_flat, _flat) if flat else (_trie, _trie_i)
+    _alt, _alt_i = (literal_alternation, literal_alternation) if flat else (literal_trie_regex, _trie_i)
     problems: list[str] = []
     try:
         data: dict[str, Any] = tomllib.loads((patterns_dir / LEXICON_FILE).read_text(encoding="utf-8"))

@@ -107,6 +107,12 @@ def _digits(s: str) -> str:
     return "".join(_DIGIT.findall(s))
 
 
+def _plain_digits(text: str) -> str | None:
+    """The digits of ``text`` when it holds only ASCII digits and phone separators, else None
+    (a plus sign, letters or other scripts: libphonenumber reads it as is)."""
+    return _digits(text) if text.isascii() and not _NOT_PLAIN.search(text) else None
+
+
 def is_hard_negative(text: str, start: int, end: int) -> bool:
     """True when the span looks like a date, time, year range, price, IP, ISBN, card or order number."""
     raw = _EXTENSION.sub("", text[start:end])
@@ -189,9 +195,9 @@ class _Pruner:
         self._idd = re.compile(idd) if idd else None
 
     def __call__(self, candidate: str) -> bool:
-        if self._suffix is None or not candidate.isascii() or _NOT_PLAIN.search(candidate):
+        digits = _plain_digits(candidate)
+        if self._suffix is None or digits is None:
             return False
-        digits = _digits(candidate)
         if self._idd is not None and self._idd.match(digits):
             return False
         if self._transform is not None:
@@ -207,9 +213,9 @@ class _Pruner:
         substrings of the window's digits: when no such substring is a number of the calling
         code (and the window is plain digits with no international prefix), none is.
         """
-        if self._anywhere is None or not window.isascii() or _NOT_PLAIN.search(window):
+        digits = _plain_digits(window)
+        if self._anywhere is None or digits is None:
             return False
-        digits = _digits(window)
         if self._idd is not None and self._idd.search(digits):
             return False
         return self._anywhere.search(digits) is None
