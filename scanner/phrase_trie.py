@@ -11,7 +11,7 @@ branch can match, and a longer continuation is always tried before stopping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 Token = str
 """One regex atom of a phrase (an escaped character, or ``\\s+`` for white space)."""
@@ -75,3 +75,62 @@ def literal_trie_regex(words: Iterable[str], *, fold_ascii: bool = False) -> str
     case, so the longest word that matches is still tried first."""
     items = {w.lower() if fold_ascii and w.isascii() else w for w in words if w}
     return trie_regex(items, lambda word: [re.escape(ch) for ch in word])
+
+
+class WordGate:
+    """Which of several patterns can match a text, judged by the literal words each one needs.
+
+    A pattern built around an alternation of literal words (matched with or without
+    ``(?i)``, after a non-letter) cannot match an ASCII text in which no word of its list
+    occurs, lower-cased, after a non-letter. One Aho-Corasick pass over the lower-cased
+    text answers for every pattern, so a pattern is scanned only when it may match.
+    Non-ASCII text gets no answer (``None``: any pattern may match), since Unicode case
+    folding maps some other characters onto ASCII letters (the Kelvin sign onto "k").
+    """
+
+    def __init__(self, needs: Mapping[str, Iterable[str]]) -> None:
+        import ahocorasick
+
+        by_word: dict[str, set[str]] = {}
+        always: set[str] = set()
+        for name, words in needs.items():
+            for word in words:
+                key = _ascii_key(word)
+                if key:
+                    by_word.setdefault(key, set()).add(name)
+                else:  # no ASCII letter to look for: the pattern is always scanned
+                    always.add(name)
+        self.names = frozenset(needs)
+        self._always = frozenset(always)
+        self._automaton = ahocorasick.Automaton()
+        for word, names in by_word.items():
+            self._automaton.add_word(word, (len(word), frozenset(names)))
+        self._empty = not by_word
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def possible(self, text: str) -> frozenset[str] | None:
+        """The names of the patterns that may match ``text``; None for non-ASCII text (all may)."""
+        if not text.isascii():
+            return None
+        if self._empty:
+            return self._always
+        lowered = text.lower()
+        found: set[str] = set(self._always)
+        for end, (length, names) in self._automaton.iter(lowered):
+            start = end - length + 1
+            if start == 0 or not lowered[start - 1].isalpha():
+                found |= names
+        return frozenset(found)
+
+
+def _ascii_key(word: str) -> str:
+    """What an ASCII text must hold (lower-cased) for ``word`` to match in it, with or without
+    ``(?i)``: the case-folded word up to its first non-ASCII character ("fiancé": "fianc"), since
+    such a character matches no ASCII one; case folding first, because some characters fold
+    onto ASCII letters (the long s onto "s")."""
+    folded = word.casefold()
+    for i, ch in enumerate(folded):
+        if not ch.isascii():
+            return folded[:i]
+    return folded

@@ -349,3 +349,28 @@ def test_word_lists_compiled_as_tries_match_like_plain_alternations(
         for text in texts:
             got = [(m.span(), m.groupdict()) for m in a.finditer(text)]
             assert got == [(m.span(), m.groupdict()) for m in b.finditer(text)], (name, text)
+
+
+def test_word_gate_never_skips_a_lexicon_pattern_that_matches(
+    lexicon_word_texts: Callable[[Path, str], list[str]], shared_data: Path,
+) -> None:
+    """A pattern the gate rules out for a text finds nothing in it: on the lexicon's examples, every
+    lexicon word in four casings and positions, and 3,000 tweets; and the gate does rule some out."""
+    from benchmarks import datasets
+    from scanner.detectors.person import LEXICON_FILE, load_lexicon
+
+    patterns_dir = Path(CONFIG.patterns_dir)
+    lexicon = load_lexicon(patterns_dir)
+    texts = [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE,
+                                "Yes, {w} Ana Lima is a nurse. Ana Lima {w} Bo's {w}s: Ana Lima {w}.")
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, '"Hi!"{w} Ana Lima\t{w}\tAna Lima-{w}')
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    skipped = 0
+    for text in texts:
+        possible = lexicon.gate.possible(text)
+        for name in lexicon.gate.names:
+            if possible is not None and name not in possible:
+                skipped += 1
+                assert getattr(lexicon, name).search(text) is None, (name, text)
+    assert skipped > len(texts)  # most tweets hold no cue word of most patterns

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.phrase_trie import tokens, trie_regex
+from scanner.phrase_trie import WordGate, tokens, trie_regex
 from scanner.signals import ContextLexicon
 
 WORDS = ["call", "me", "at", "on", "my", "number", "is", "her", "his", "address", "lives", "don't", "e-mail"]
@@ -68,3 +68,38 @@ def test_literal_trie_matches_like_the_longest_first_alternation() -> None:
         for text in texts + [t.upper() for t in texts] + [t.lower() for t in texts]:
             assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
     assert regex.fullmatch(literal_trie_regex(["Straße"], fold_ascii=True), "Straße")  # non-ASCII kept as written
+
+
+def test_word_gate_finds_words_after_a_non_letter_in_ascii_text() -> None:
+    gate = WordGate({"relation": ["my son", "hi"], "said": ["said"], "honorific": ["Señor"]})
+    assert gate.names == {"relation", "said", "honorific"}
+    assert gate.possible("HI there") == frozenset({"relation"})
+    assert gate.possible("this is it") == frozenset()  # "hi" only inside a word
+    assert gate.possible('"Go!"said Bo, and My Son-in-law') == frozenset({"relation", "said"})
+    assert gate.possible("senor Lopez") == frozenset({"honorific"})  # "Señor" needs "se" then a non-ASCII letter
+    assert gate.possible("señor Lopez") is None  # non-ASCII text: no answer, every pattern may match
+    assert WordGate({}).possible("anything") == frozenset()
+
+
+def test_word_gate_keys_are_what_an_ascii_text_must_hold() -> None:
+    from scanner.phrase_trie import _ascii_key
+
+    assert _ascii_key("My Fiancée") == "my fianc"
+    assert _ascii_key("ſaid") == "said"  # the long s folds onto "s": (?i) matches it against "s"
+    assert _ascii_key("\u212aate") == "kate"  # the Kelvin sign folds onto "k"
+    assert _ascii_key("Ñame") == ""
+    assert WordGate({"x": ["Ñame"]}).possible("no word here") == frozenset({"x"})  # nothing to look for: always scanned
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+       pieces=st.lists(st.one_of(st.sampled_from(WORDS), filler, st.sampled_from(["X", "a", "IS", "Me"])),
+                       max_size=12))
+def test_word_gate_never_rules_out_a_matching_word_pattern(words: list[str], pieces: list[str]) -> None:
+    """The premise the gate serves: a word after a non-letter, with or without (?i)."""
+    text = "".join(pieces)
+    possible = WordGate({"p": words}).possible(text)
+    alternation = "|".join(re.escape(w) for w in words)
+    for flags in (0, re.IGNORECASE):
+        if re.search(rf"(?<![^\W\d_])(?:{alternation})", text, flags) is not None:
+            assert possible is None or "p" in possible, text

@@ -49,7 +49,7 @@ import regex
 from ..errors import PatternError
 from ..findings import Hit
 from ..nlp import entity_spans
-from ..phrase_trie import literal_alternation, literal_trie_regex
+from ..phrase_trie import WordGate, literal_alternation, literal_trie_regex
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class PersonLexicon:
     titled: regex.Pattern[str]
     veto: regex.Pattern[str]
     possessor: regex.Pattern[str]
+    gate: WordGate  # which of the patterns above may match a text, by their cue words
     never: frozenset[str]
     org_suffixes: frozenset[str]
     titles: frozenset[str]
@@ -179,6 +180,12 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
         problems.append(f"{LEXICON_FILE}: [examples] needs non-empty match and a no_match list of strings")
     if problems:
         raise PatternError(LEXICON_FILE, problems)
+    # every pattern needs one of its cue words, after a non-letter (the gate's premise)
+    gate = WordGate({
+        "honorific": honorifics, "cue": naming, "relation": relation, "subject": verbs,
+        "described": [*person_nouns, *titles], "label": labels, "said": ["said"], "titled": titles,
+        "veto": [*places, *kinds], "possessor": kin,
+    })
     name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}|{_TITLE})){{0,2}})"
     short_name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_TITLE})?)"
     lower_name = rf"(?P<lname>{_LOWER}(?:[ \t]+{_LOWER})?)"
@@ -205,6 +212,7 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
         ),
         label=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt_i(labels)})):[ \t]+{name}(?![{_L}])"),
         possessor=regex.compile(rf"(?<![{_L}]){short_name}['’]s?[ \t]+(?i:{_alt_i(kin)})(?![{_L}])"),
+        gate=gate,
         never=frozenset(w.lower() for w in never),
         org_suffixes=frozenset(w.lower() for w in org_suffixes),
         titles=frozenset(w.lower() for w in titles),
@@ -242,13 +250,16 @@ class PersonDetector(Detector):
         ents = _entities(data.doc)  # Doc.ents walks every token: read it once
         cands = [_Cand(s, e, CONFIDENCE_NER, "pii.person.ner") for s, e, label in ents if label == "PERSON"]
         blocked = [(s, e) for s, e, label in ents if label in _NOT_PERSON_LABELS]
+        possible = self.lexicon.gate.possible(text)
         cands.extend(
-            c for c in self.cue_candidates(text)
+            c for c in self.cue_candidates(text, possible)
             if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
         )
         cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
         cleaned.extend(self._propagate(text, cleaned, blocked))
-        vetoed = self._firms(text) + [m.span("x") for m in self.lexicon.veto.finditer(text)]
+        vetoed = self._firms(text)
+        if possible is None or "veto" in possible:
+            vetoed.extend(m.span("x") for m in self.lexicon.veto.finditer(text))
         if vetoed:  # organisations and places
             cleaned = [c for c in cleaned if not any(s < c.end and c.start < e for s, e in vetoed)]
         for c in _resolve(cleaned):
@@ -256,13 +267,18 @@ class PersonDetector(Detector):
 
     # -- sources -----------------------------------------------------------------
 
-    def cue_candidates(self, text: str) -> Iterator[_Cand]:
-        """Names found by the cue rules (no model needed)."""
+    def cue_candidates(self, text: str, possible: frozenset[str] | None = None) -> Iterator[_Cand]:
+        """Names found by the cue rules (no model needed); ``possible``: the lexicon patterns that may
+        match (``lexicon.gate.possible(text)``; None: all)."""
         lex = self.lexicon
-        for m in lex.honorific.finditer(text):
+
+        def scan(name: str) -> Iterator[regex.Match[str]]:
+            if possible is None or name in possible:
+                yield from getattr(lex, name).finditer(text)
+
+        for m in scan("honorific"):
             yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.honorific")
-        for m in (*lex.cue.finditer(text), *lex.relation.finditer(text), *lex.label.finditer(text),
-                  *lex.titled.finditer(text)):
+        for m in (*scan("cue"), *scan("relation"), *scan("label"), *scan("titled")):
             group = "name" if m.group("name") else "lname"
             start, end = m.span(group)
             # a cue name stops at the first function word ("my name is not important")
@@ -280,11 +296,11 @@ class PersonDetector(Detector):
                 kept.pop()  # an initial ends no name
             if kept:
                 yield _Cand(kept[0].start(), kept[-1].end(), CONFIDENCE_CUE, "pii.person.cue")
-        for pattern, rule in (
-            (lex.subject, "pii.person.subject"), (lex.described, "pii.person.subject"),
-            (lex.possessor, "pii.person.possessor"), (lex.said, "pii.person.said"),
+        for name, rule in (
+            ("subject", "pii.person.subject"), ("described", "pii.person.subject"),
+            ("possessor", "pii.person.possessor"), ("said", "pii.person.said"),
         ):
-            for m in pattern.finditer(text):
+            for m in scan(name):
                 for group in ("name", "other"):
                     value = m.groupdict().get(group)
                     if value and value.split()[0].lower() not in lex.function_words | lex.never:
