@@ -88,14 +88,17 @@ class WordGate:
     folding maps some other characters onto ASCII letters (the Kelvin sign onto "k").
     """
 
-    def __init__(self, needs: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, needs: Mapping[str, Iterable[str]], *, phrases: bool = False) -> None:
+        """``needs``: pattern name -> its words. ``phrases``: the words are phrases compiled by
+        :func:`trie_regex` (white space matches any white space run, an apostrophe either
+        apostrophe), so only what comes before the first space or apostrophe is looked for."""
         import ahocorasick
 
         by_word: dict[str, set[str]] = {}
         always: set[str] = set()
         for name, words in needs.items():
             for word in words:
-                key = _ascii_key(word)
+                key = _ascii_key(word, phrases)
                 if key:
                     by_word.setdefault(key, set()).add(name)
                 else:  # no ASCII letter to look for: the pattern is always scanned
@@ -124,13 +127,14 @@ class WordGate:
         return frozenset(found)
 
 
-def _ascii_key(word: str) -> str:
+def _ascii_key(word: str, phrase: bool = False) -> str:
     """What an ASCII text must hold (lower-cased) for ``word`` to match in it, with or without
     ``(?i)``: the case-folded word up to its first non-ASCII character ("fiancé": "fianc"), since
     such a character matches no ASCII one; case folding first, because some characters fold
-    onto ASCII letters (the long s onto "s")."""
-    folded = word.casefold()
+    onto ASCII letters (the long s onto "s"). A ``phrase`` (see :func:`tokens`) also stops at
+    its first white space or apostrophe ("don't call": "don")."""
+    folded = word.strip().casefold() if phrase else word.casefold()
     for i, ch in enumerate(folded):
-        if not ch.isascii():
+        if not ch.isascii() or (phrase and (ch.isspace() or ch == "'")):
             return folded[:i]
     return folded

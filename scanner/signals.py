@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, PatternError
 from .findings import Located
-from .phrase_trie import trie_regex
+from .phrase_trie import WordGate, trie_regex
 from .resources import read_toml
 
 SIGNAL_TYPES: tuple[str, ...] = (
@@ -167,6 +167,7 @@ class ContextLexicon:
     negation_exceptions: re.Pattern[str]
     negation_window: int
     hypothetical: re.Pattern[str]
+    gate: WordGate  # which phrase patterns (by attribute name) may match a text
     examples: Mapping[str, SectionExamples] = field(repr=False)
 
     @classmethod
@@ -209,7 +210,7 @@ def detect_signals(
     intent_items = [_Item(i.id, i.type, i.start, i.end, True) for i in intents]
     identifiers = [f for f in finding_items if f.type not in _NAME_TYPES]
     names = [f for f in finding_items if f.type in _NAME_TYPES]
-    doc = _Text(text)
+    doc = _Text(text, lexicon.gate)
     out: list[Signal] = []
     _ownership(doc, identifiers, names, ctx, lexicon, out)
     _business(doc, identifiers, ctx, lexicon, out)
@@ -226,10 +227,18 @@ def detect_signals(
 class _Text:
     """The text with its sentence spans, for cheap "same sentence" and "nearby" lookups."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, gate: WordGate | None = None) -> None:
         self.text = text
         self.sentences = _sentences(text)
         self._starts = [start for start, _ in self.sentences]
+        self._gated = gate.names if gate is not None else frozenset()
+        self._possible = gate.possible(text) if gate is not None else None
+
+    def finditer(self, pattern: re.Pattern[str], name: str) -> Iterator[re.Match[str]]:
+        """The matches of the lexicon's phrase pattern ``name``; none when its gate rules it out."""
+        if self._possible is not None and name in self._gated and name not in self._possible:
+            return iter(())
+        return pattern.finditer(self.text)
 
     def sid(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
@@ -256,12 +265,13 @@ def _ownership(
     """SELF_DISCLOSURE or TARGET for each identifier, by the nearest ownership cue; then names nearby."""
     text = doc.text
     cues: list[tuple[int, int, str, str]] = []  # start, end, kind, side
-    for pattern, kind, side in (
-        (lex.self_immediate, "self", "immediate"), (lex.self_before, "self", "before"),
-        (lex.self_after, "self", "after"), *((p, "third", "before") for p in lex.third_before),
-        (lex.third_after, "third", "after"),
+    for pattern, name, kind, side in (
+        (lex.self_immediate, "self_immediate", "self", "immediate"), (lex.self_before, "self_before", "self", "before"),
+        (lex.self_after, "self_after", "self", "after"),
+        *((p, "third_before" if i == 0 else "", "third", "before") for i, p in enumerate(lex.third_before)),
+        (lex.third_after, "third_after", "third", "after"),
     ):
-        cues.extend((m.start(), m.end(), kind, side) for m in pattern.finditer(text))
+        cues.extend((m.start(), m.end(), kind, side) for m in doc.finditer(pattern, name))
     cues = _drop_shadowed(cues)
     covered = _merged((i.start, i.end) for i in identifiers)
     cues = [c for c in cues if not _inside_sorted(c[0], c[1], covered)]
@@ -340,7 +350,7 @@ def _business(
     doc: _Text, identifiers: Sequence[_Item], ctx: PostContext, lex: ContextLexicon, out: list[Signal]
 ) -> None:
     text = doc.text
-    cues = [(m.start(), m.end()) for m in lex.business.finditer(text)]
+    cues = [(m.start(), m.end()) for m in doc.finditer(lex.business, "business")]
     ends = [end for _, end in cues]
     reach = _max_chars(lex.business_window)
     for item in identifiers:
@@ -378,7 +388,7 @@ def _public_figures(
             continue
         pattern = re.compile(r"(?<![\w@])@?" + re.escape(bare) + r"(?!\w)", re.IGNORECASE)
         spans.extend((m.start(), m.end(), "context.post.public_figures") for m in pattern.finditer(doc.text))
-    spans.extend((m.start(), m.end(), "context.public_figure") for m in lex.titles.finditer(doc.text))
+    spans.extend((m.start(), m.end(), "context.public_figure") for m in doc.finditer(lex.titles, "titles"))
     groups = doc.by_sentence(items)
     for start, end, rule in spans:
         near = groups.get(doc.sid(start), [])
@@ -389,22 +399,21 @@ def _public_figures(
 
 def _news(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
     groups = doc.by_sentence(items)
-    for m in lex.news_sentence.finditer(doc.text):
+    for m in doc.finditer(lex.news_sentence, "news_sentence"):
         for item in groups.get(doc.sid(m.start()), ()):
             # a cue word inside an identifier is part of the data, not framing
             if item.is_intent or not (item.start <= m.start() and m.end() <= item.end):
                 out.append(Signal("NEWS_OR_REPORT", m.start(), m.end(), item.id, "context.news_or_report"))
-    for m in lex.news_post.finditer(doc.text):
+    for m in doc.finditer(lex.news_post, "news_post"):
         out.append(Signal("NEWS_OR_REPORT", m.start(), m.end(), None, "context.news_or_report.post"))
 
 
 def _quotes(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
     text = doc.text
     spans = [(m.start(), m.end()) for m in _QUOTES.finditer(text)]
-    for pattern in (lex.speech, lex.quote_lines):
-        for m in pattern.finditer(text):
-            line_end = text.find("\n", m.end())
-            spans.append((m.start(), len(text) if line_end < 0 else line_end))
+    for m in (*doc.finditer(lex.speech, "speech"), *lex.quote_lines.finditer(text)):
+        line_end = text.find("\n", m.end())
+        spans.append((m.start(), len(text) if line_end < 0 else line_end))
     ordered = sorted(items, key=lambda i: i.start)
     starts = [i.start for i in ordered]
     for start, end in spans:
@@ -417,7 +426,7 @@ def _negation(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: li
     if not intents:
         return
     text = doc.text
-    exceptions = _merged((m.start(), m.end()) for m in lex.negation_exceptions.finditer(text))
+    exceptions = _merged((m.start(), m.end()) for m in doc.finditer(lex.negation_exceptions, "negation_exceptions"))
     negations = [(m.start(), m.end()) for m in lex.negation.finditer(text)
                  if not _inside_sorted(m.start(), m.end(), exceptions)]
     ends = [end for _, end in negations]
@@ -432,7 +441,7 @@ def _negation(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: li
 
 def _hypothetical(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
     groups = doc.by_sentence(intents)
-    for m in lex.hypothetical.finditer(doc.text):
+    for m in doc.finditer(lex.hypothetical, "hypothetical"):
         for item in groups.get(doc.sid(m.start()), ()):
             if m.start() <= item.start:
                 out.append(Signal("HYPOTHETICAL", m.start(), m.end(), item.id, "context.hypothetical"))
@@ -562,18 +571,33 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
     # a title (any case) before one or two capitalised words: "Senator Warren", "mayor Eric Adams"
     title_regex = rf"(?<!\w)(?i:{title_words})\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?" if titles else r"(?!x)x"
     business_types = words("business_contact", "finding_types")
+    # the phrase patterns by attribute name: each needs one of its phrases after a non-letter
+    phrases = {
+        "self_immediate": words("self_disclosure", "immediate", required=False),
+        "self_before": words("self_disclosure", "before"),
+        "self_after": words("self_disclosure", "after", required=False),
+        "third_before": words("third_party", "before"),
+        "third_after": words("third_party", "after", required=False),
+        "business": words("business_contact", "phrases"),
+        "titles": titles,
+        "news_sentence": words("news_or_report", "sentence"),
+        "news_post": words("news_or_report", "post"),
+        "speech": words("quote", "speech"),
+        "negation_exceptions": words("negation", "exceptions", required=False),
+        "hypothetical": words("hypothetical", "phrases"),
+    }
     lex = ContextLexicon(
-        self_immediate=_phrase_regex(words("self_disclosure", "immediate", required=False)),
-        self_before=_phrase_regex(words("self_disclosure", "before")),
-        self_after=_phrase_regex(words("self_disclosure", "after", required=False)),
+        self_immediate=_phrase_regex(phrases["self_immediate"]),
+        self_before=_phrase_regex(phrases["self_before"]),
+        self_after=_phrase_regex(phrases["self_after"]),
         self_window=window("self_disclosure"),
-        third_before=(_phrase_regex(words("third_party", "before")), *(
+        third_before=(_phrase_regex(phrases["third_before"]), *(
             _regex_union([p], "[third_party] patterns", problems)
             for p in words("third_party", "patterns", required=False)
         )),
-        third_after=_phrase_regex(words("third_party", "after", required=False)),
+        third_after=_phrase_regex(phrases["third_after"]),
         third_window=window("third_party"),
-        business=_phrase_regex(words("business_contact", "phrases")),
+        business=_phrase_regex(phrases["business"]),
         business_window=window("business_contact"),
         role_mailboxes=frozenset(w.lower() for w in words("business_contact", "role_mailboxes", required=False)),
         toll_free=tuple(
@@ -582,14 +606,15 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         ),
         business_types=frozenset(business_types),
         titles=re.compile(title_regex),
-        news_sentence=_phrase_regex(words("news_or_report", "sentence")),
-        news_post=_phrase_regex(words("news_or_report", "post")),
-        speech=_phrase_regex(words("quote", "speech")),
+        news_sentence=_phrase_regex(phrases["news_sentence"]),
+        news_post=_phrase_regex(phrases["news_post"]),
+        speech=_phrase_regex(phrases["speech"]),
         quote_lines=_regex_union(words("quote", "patterns", required=False), "[quote] patterns", problems),
         negation=_regex_union(words("negation", "patterns"), "[negation] patterns", problems),
-        negation_exceptions=_phrase_regex(words("negation", "exceptions", required=False)),
+        negation_exceptions=_phrase_regex(phrases["negation_exceptions"]),
         negation_window=window("negation"),
-        hypothetical=_phrase_regex(words("hypothetical", "phrases")),
+        hypothetical=_phrase_regex(phrases["hypothetical"]),
+        gate=WordGate(phrases, phrases=True),
         examples=examples,
     )
     if problems:

@@ -88,6 +88,9 @@ def test_word_gate_keys_are_what_an_ascii_text_must_hold() -> None:
     assert _ascii_key("ſaid") == "said"  # the long s folds onto "s": (?i) matches it against "s"
     assert _ascii_key("\u212aate") == "kate"  # the Kelvin sign folds onto "k"
     assert _ascii_key("Ñame") == ""
+    assert _ascii_key(" Don't  call", phrase=True) == "don"  # a phrase: any white space, either apostrophe
+    assert _ascii_key("call me", phrase=True) == "call"
+    assert WordGate({"p": ["call me"]}, phrases=True).possible("CALL\t me") == frozenset({"p"})
     assert WordGate({"x": ["Ñame"]}).possible("no word here") == frozenset({"x"})  # nothing to look for: always scanned
 
 
