@@ -275,7 +275,7 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
     from phonenumbers import Leniency
 
     from benchmarks import datasets
-    from scanner.detectors.phone import _RUN, _RegionMatcher
+    from scanner.detectors.phone import _RUN, _plain_digits, _RegionMatcher
 
     texts = [r.text for r in datasets.load_presidio_synth(shared_data)][::3]
     cases = shared_data / "phonenumbers" / "leniency_cases.jsonl"
@@ -302,6 +302,10 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
                 skipped += 1
     assert found > 100
     assert skipped > 1000
+    # windows the national-prefix rule rules out (for some region) are among those compared
+    plain = [digits for digits in map(_plain_digits, windows) if digits]
+    assert sum(DETECTOR._prune[region]._lacks_national_prefix(digits)
+               for digits in plain for region in DETECTOR._match_regions) > 100
 
 
 def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
@@ -318,3 +322,19 @@ def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
     assert not us.rejects_window("50475 216 503 284 7731")  # a NANPA number inside
     assert not us.rejects_window("011 4 20")  # an international prefix
     assert not us.rejects_window("+1 216")
+
+
+def test_pruner_skips_national_numbers_written_without_a_required_national_prefix() -> None:
+    """libphonenumber parses DE "21 284 698 2548" as a valid number but its matcher drops it: the
+    format needs the leading 0. Such candidates are not parsed; with the 0, or with the calling
+    code in front, they are."""
+    import phonenumbers
+    from phonenumbers import Leniency
+
+    de = DETECTOR._prune["DE"]
+    assert phonenumbers.is_valid_number(phonenumbers.parse("21 284 698 2548", "DE"))
+    assert not list(phonenumbers.PhoneNumberMatcher("21 284 698 2548", "DE", leniency=Leniency.VALID))
+    assert de("21 284 698 2548")
+    assert not de("021 284 698 2548") and not de._lacks_national_prefix("4921284698254")
+    assert list(phonenumbers.PhoneNumberMatcher("021 284 698 2548", "DE", leniency=Leniency.VALID))
+    assert DETECTOR._prune["US"]._prefix_formats is None  # NANPA formats need no national prefix

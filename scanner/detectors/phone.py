@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 import regex
-from phonenumbers import Leniency, PhoneNumber
+from phonenumbers import Leniency, NumberFormat, PhoneNumber
+from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number as _choose_format
+from phonenumbers.phonenumberutil import _formatting_rule_has_first_group_only as _first_group_only
+from phonenumbers.phonenumberutil import _maybe_strip_national_prefix_carrier_code as _strip_national_prefix
 from stdnum import isbn, luhn
 
 from ..errors import ConfigError
@@ -193,6 +196,13 @@ class _Pruner:
         self._anywhere = re.compile("|".join(patterns)) if usable and not transform else None
         idd = metadata.international_prefix if metadata is not None else None
         self._idd = re.compile(idd) if idd else None
+        # Leniency VALID also drops a number written without the national prefix when the format
+        # it takes needs one (libphonenumber's _is_national_prefix_present_if_required): DE
+        # "21 284 698 2548" without its leading 0. Checked for the calling code's main region.
+        self._code = str(code)
+        main = metadata is not None and phonenumbers.region_code_for_country_code(code) == region
+        self._prefix_formats = metadata if main and metadata is not None and any(
+            _needs_national_prefix(f) for f in metadata.number_format) else None
 
     def __call__(self, candidate: str) -> bool:
         digits = _plain_digits(candidate)
@@ -204,7 +214,18 @@ class _Pruner:
             m = self._transform.match(digits)
             if m is not None and m.group(m.re.groups) is not None and m.end(m.re.groups) != m.end():
                 return False  # the transform would not leave a suffix
-        return self._suffix.search(digits) is None
+        return self._suffix.search(digits) is None or self._lacks_national_prefix(digits)
+
+    def _lacks_national_prefix(self, digits: str) -> bool:
+        """True when parsing reads all of ``digits`` as the national number (no calling code, no
+        national prefix to strip) and the format that number takes needs a national prefix."""
+        metadata = self._prefix_formats
+        if metadata is None or digits.startswith(self._code):
+            return False
+        if _strip_national_prefix(digits, metadata)[2]:
+            return False
+        rule = _choose_format(metadata.number_format, digits)
+        return rule is not None and _needs_national_prefix(rule)
 
     def rejects_window(self, window: str) -> bool:
         """True when every candidate a matcher can read from ``window`` would be skipped.
@@ -219,6 +240,13 @@ class _Pruner:
         if self._idd is not None and self._idd.search(digits):
             return False
         return self._anywhere.search(digits) is None
+
+
+def _needs_national_prefix(rule: NumberFormat) -> bool:
+    """A format whose national form must start with the national prefix (not optional, not just "$1")."""
+    prefix_rule = rule.national_prefix_formatting_rule
+    return bool(prefix_rule) and not rule.national_prefix_optional_when_formatting and not _first_group_only(
+        prefix_rule)
 
 
 _NUMBER_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
