@@ -18,6 +18,10 @@ PACKAGES = (
 )
 
 
+# what a run writes into the repository: a run is "with uncommitted changes" only for other files
+OUTPUTS = ("benchmarks/RESULTS.md", "benchmarks/*.png")
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -52,7 +56,8 @@ def _git_commit() -> str:
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=5, check=False,
         )
         dirty = subprocess.run(
-            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             *(f":(exclude){path}" for path in OUTPUTS)],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=5, check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -84,8 +84,10 @@ one-at-a-time = one `scan()` call per post, each timed, in three passes over the
 `scan_many()` call over the corpus (worker start-up included for N processes), timed three
 times (full mode) with the fastest run counted. Taking the fastest run is what `timeit`
 does: slower runs measure the machine's other jobs. It is the same for every system; long
-texts = median of the repeats. The systems run one after the other in the same process, on
-a shared 2-core machine: absolute numbers are noisy, ratios within one run are the comparison.
+texts = median of an odd number of runs (full mode: 5 at 10 KB, 3 at 100 KB and 1 MB) after the
+same warm-up (the first run of a size meets words no earlier run did). The systems run one
+after the other in the same process, on a shared 2-core machine: absolute numbers are noisy,
+ratios within one run are the comparison.
 Peak RSS: `VmHWM` of a fresh child process that loads one system and scans the
 workload one post at a time (interpreter and model included)."""
 

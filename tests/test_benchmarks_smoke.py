@@ -304,3 +304,29 @@ def test_intents_evaluation_renders_into_the_report() -> None:
     assert "Verdict accuracy" in text and "HateCheck (1 rows)" in text
     rows = report.targets({"accuracy": {"intents": {"status": "ok", "result": result}}})
     assert any("intent F1" in r[0] for r in rows)
+
+
+def test_recorded_commit_is_dirty_only_for_files_a_run_does_not_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+
+    from benchmarks import machine
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "benchmarks").mkdir()
+    for name in ("benchmarks/RESULTS.md", "benchmarks/latency.png", "benchmarks/speed.py"):
+        (tmp_path / name).write_text("v1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "c")
+    monkeypatch.setattr(machine, "REPO_ROOT", tmp_path)
+    assert "uncommitted" not in machine._git_commit()
+    (tmp_path / "benchmarks/RESULTS.md").write_text("v2\n")
+    (tmp_path / "benchmarks/latency.png").write_text("v2\n")
+    assert "uncommitted" not in machine._git_commit()  # the run's own outputs
+    (tmp_path / "benchmarks/speed.py").write_text("v2\n")
+    assert machine._git_commit().endswith("(with uncommitted changes)")
