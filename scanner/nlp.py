@@ -147,7 +147,13 @@ def _blas_controller() -> Any:
 
 _blas_lock = threading.Lock()
 _blas_users = 0
-_blas_limiter: Any = None
+_blas_saved: list[tuple[Any, int]] = []  # (library, its thread count) while a block runs
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_libraries() -> tuple[Any, ...]:
+    """threadpoolctl's controllers of the loaded BLAS libraries (set and read through ctypes)."""
+    return tuple(_blas_controller().select(user_api="blas").lib_controllers)
 
 
 @contextlib.contextmanager
@@ -156,23 +162,27 @@ def single_threaded_blas() -> Iterator[None]:
 
     NER's matrices are small: a BLAS thread pool gains nothing on them and, when other
     processes (or a worker pool) keep the cores busy, its spinning threads made one feed
-    post 12x slower here. The limit costs ~10 microseconds per call. The thread count is
-    process-wide: blocks running at once in several threads share one limit, which the
-    first sets and the last restores.
+    post 12x slower here. Setting and restoring the limit costs ~4 microseconds per
+    call (threadpoolctl's ``limit()``, which looks the libraries up each time, cost ~7).
+    The thread count is process-wide: blocks running at once in several threads share one
+    limit, which the first sets and the last restores.
     """
-    global _blas_users, _blas_limiter
+    global _blas_users, _blas_saved
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limiter = _blas_controller().limit(limits=1, user_api="blas")
+            _blas_saved = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
+            for lib, _threads in _blas_saved:
+                lib.set_num_threads(1)
         _blas_users += 1
     try:
         yield
     finally:
         with _blas_lock:
             _blas_users -= 1
-            if _blas_users == 0 and _blas_limiter is not None:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
+            if _blas_users == 0:
+                for lib, threads in _blas_saved:
+                    lib.set_num_threads(threads)
+                _blas_saved = []
 
 
 def limit_blas_threads_for_process() -> None:
