@@ -126,6 +126,11 @@ class WordGate:
                 found |= names
         return frozenset(found)
 
+    def ruled_out(self, text: str) -> frozenset[str]:
+        """The names of the patterns that cannot match ``text`` (none for non-ASCII text)."""
+        possible = self.possible(text)
+        return frozenset() if possible is None else self.names - possible
+
 
 def _ascii_key(word: str, phrase: bool = False) -> str:
     """What an ASCII text must hold (lower-cased) for ``word`` to match in it, with or without

@@ -231,12 +231,11 @@ class _Text:
         self.text = text
         self.sentences = _sentences(text)
         self._starts = [start for start, _ in self.sentences]
-        self._gated = gate.names if gate is not None else frozenset()
-        self._possible = gate.possible(text) if gate is not None else None
+        self._ruled_out = gate.ruled_out(text) if gate is not None else frozenset()
 
-    def finditer(self, pattern: re.Pattern[str], name: str) -> Iterator[re.Match[str]]:
+    def finditer(self, pattern: re.Pattern[str], name: str = "") -> Iterator[re.Match[str]]:
         """The matches of the lexicon's phrase pattern ``name``; none when its gate rules it out."""
-        if self._possible is not None and name in self._gated and name not in self._possible:
+        if name in self._ruled_out:
             return iter(())
         return pattern.finditer(self.text)
 
@@ -268,7 +267,8 @@ def _ownership(
     for pattern, name, kind, side in (
         (lex.self_immediate, "self_immediate", "self", "immediate"), (lex.self_before, "self_before", "self", "before"),
         (lex.self_after, "self_after", "self", "after"),
-        *((p, "third_before" if i == 0 else "", "third", "before") for i, p in enumerate(lex.third_before)),
+        *((p, "third_before" if i == 0 else "", "third", "before")  # "": a pattern the gate does not know
+          for i, p in enumerate(lex.third_before)),
         (lex.third_after, "third_after", "third", "after"),
     ):
         cues.extend((m.start(), m.end(), kind, side) for m in doc.finditer(pattern, name))

@@ -250,15 +250,15 @@ class PersonDetector(Detector):
         ents = _entities(data.doc)  # Doc.ents walks every token: read it once
         cands = [_Cand(s, e, CONFIDENCE_NER, "pii.person.ner") for s, e, label in ents if label == "PERSON"]
         blocked = [(s, e) for s, e, label in ents if label in _NOT_PERSON_LABELS]
-        possible = self.lexicon.gate.possible(text)
+        ruled_out = self.lexicon.gate.ruled_out(text)
         cands.extend(
-            c for c in self.cue_candidates(text, possible)
+            c for c in self.cue_candidates(text, ruled_out)
             if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
         )
         cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
         cleaned.extend(self._propagate(text, cleaned, blocked))
         vetoed = self._firms(text)
-        if possible is None or "veto" in possible:
+        if "veto" not in ruled_out:
             vetoed.extend(m.span("x") for m in self.lexicon.veto.finditer(text))
         if vetoed:  # organisations and places
             cleaned = [c for c in cleaned if not any(s < c.end and c.start < e for s, e in vetoed)]
@@ -267,13 +267,13 @@ class PersonDetector(Detector):
 
     # -- sources -----------------------------------------------------------------
 
-    def cue_candidates(self, text: str, possible: frozenset[str] | None = None) -> Iterator[_Cand]:
-        """Names found by the cue rules (no model needed); ``possible``: the lexicon patterns that may
-        match (``lexicon.gate.possible(text)``; None: all)."""
+    def cue_candidates(self, text: str, ruled_out: frozenset[str] = frozenset()) -> Iterator[_Cand]:
+        """Names found by the cue rules (no model needed); ``ruled_out``: the lexicon patterns that
+        cannot match (``lexicon.gate.ruled_out(text)``), not scanned."""
         lex = self.lexicon
 
         def scan(name: str) -> Iterator[regex.Match[str]]:
-            if possible is None or name in possible:
+            if name not in ruled_out:
                 yield from getattr(lex, name).finditer(text)
 
         for m in scan("honorific"):
