@@ -17,7 +17,7 @@ confidence         yes       base confidence, 0..1
 keywords           no        lower-case substrings; the rule runs only if the lower-cased
                              text contains one (empty: always runs). Cheap pre-check. A rule
                              with ``requires_context`` and no keywords gets the first word
-                             of each context phrase as keywords.
+                             of each context phrase as keywords (an error if one is a single letter).
 min_digits         no        the rule runs only if the text has at least this many digits
 context            no        words/phrases near the hit that raise confidence
 negative_context   no        words/phrases near the hit that lower confidence
@@ -266,6 +266,8 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         problems.append(f"{where}: 'min_digits' must be a non-negative integer")
     if requires_context and not keywords:
         keywords = tuple(sorted({words[0] for words in (_context_words(c) for c in context) if words}))
+        if any(len(k) < 2 for k in keywords):  # "a" (from "a/c") is in nearly every post: it rules out nothing
+            problems.append(f"{where}: a context phrase starts with a one-letter word; give 'keywords' explicitly")
     window = raw.get("context_window", 6)
     if not isinstance(window, int) or not 1 <= window <= 50:
         problems.append(f"{where}: 'context_window' must be an integer in 1..50")

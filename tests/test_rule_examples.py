@@ -57,3 +57,18 @@ def test_match_example(rule: Rule, example: Example) -> None:
 @pytest.mark.parametrize(("rule", "example"), _cases("no_match"))
 def test_no_match_example(rule: Rule, example: Example) -> None:
     assert spans(rule, example.text) == [], f"{rule.id} flagged its no-match example"
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases("match"))
+def test_match_example_passes_the_pre_check(rule: Rule, example: Example) -> None:
+    # the keyword / digit pre-check must not rule out a text the rule is meant to flag
+    text = normalize(example.text).text
+    present = frozenset(k for k in rule.keywords if k in text.lower())
+    assert rule.may_fire(present, sum(c.isdigit() for c in text)), f"{rule.id}: pre-check rules out a match example"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.requires_context], ids=lambda r: r.id)
+def test_every_required_context_phrase_holds_a_keyword(rule: Rule) -> None:
+    # a context phrase without any keyword in it could never be found: the pre-check stops the rule first
+    missing = [phrase for phrase in rule.context if not any(k in phrase.lower() for k in rule.keywords)]
+    assert not missing, f"{rule.id}: context phrases without a keyword: {missing}"

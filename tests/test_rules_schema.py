@@ -80,3 +80,12 @@ def test_shannon_entropy() -> None:
     assert shannon_entropy("") == 0.0
     assert shannon_entropy("aaaa") == 0.0
     assert shannon_entropy("abcd") == pytest.approx(2.0)
+
+
+def test_one_letter_keyword_from_a_context_phrase_is_an_error() -> None:
+    # "a/c" would give the keyword "a", which nearly every post contains
+    rule = dict(GOOD, requires_context=True, context=["account", "a/c"])
+    with pytest.raises(PatternError, match="one-letter word"):
+        parse_family({"family": "demo", "rules": [rule]}, "x.toml")
+    explicit = dict(rule, keywords=["account", "a/c"])
+    assert parse_family({"family": "demo", "rules": [explicit]}, "x.toml").rules[0].keywords == {"account", "a/c"}
