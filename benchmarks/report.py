@@ -362,6 +362,17 @@ def _generic_table(result: Any) -> str:
     return f"```\n{result}\n```"
 
 
+def p99_spread(systems: Mapping[str, Any]) -> str:
+    """One line: the p99 of each one-at-a-time pass per system ("" with fewer than two passes)."""
+    per_pass = {key: row.get("p99_ms_per_pass") or [] for key, row in systems.items()}
+    if not per_pass or max(len(v) for v in per_pass.values()) < 2:
+        return ""
+    listed = "; ".join(f"{label(key)} {', '.join(f'{v:.2f}' for v in values)} ms"
+                       for key, values in per_pass.items() if values)
+    return (f"p99 of each one-at-a-time pass, in run order (the tables report the pass with the least "
+            f"total time): {listed}.")
+
+
 def speed_section(speed: Mapping[str, Any]) -> str:
     cores = speed.get("cores", 1)
     parts = ["## Speed"]
@@ -405,6 +416,9 @@ def speed_section(speed: Mapping[str, Any]) -> str:
             headers = ["vs Presidio", "one-at-a-time", "batch 1 proc"] + (
                 [f"batch {cores} procs"] if cores > 1 else []) + ["p99 latency"]
             parts.append(table(headers, ratios))
+        spread = p99_spread(corpus["systems"])
+        if spread:
+            parts.append(spread)
     long = speed.get("long")
     if long:
         sizes = list(long["sizes"])

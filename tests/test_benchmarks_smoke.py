@@ -236,6 +236,7 @@ def test_smoke_speed(smoke_run: dict[str, Any]) -> None:
             assert len(row["latencies_ms"]) == speed[corpus]["posts"]
             assert row["one_at_a_time"]["p99_ms"] >= row["one_at_a_time"]["p50_ms"] > 0
             assert row["batch_1"]["posts_per_s"] > 0 and row["batch_2"]["posts_per_s"] > 0
+            assert row["p99_ms_per_pass"] == [row["one_at_a_time"]["p99_ms"]]  # the smoke preset makes one pass
     assert "seconds" in speed["long"]["systems"]["ours-always"]["10KB"]
 
 
@@ -290,6 +291,15 @@ def test_smoke_report_and_charts(smoke_run: dict[str, Any]) -> None:
     if "presidio" in smoke_run["keys"]:
         assert "vs Presidio" in text
     assert report.fmt(None) == "-"
+
+
+def test_p99_of_every_pass_is_listed_when_there_are_several() -> None:
+    from benchmarks import report
+
+    systems = {"ours-auto": {"p99_ms_per_pass": [1.912, 1.86, 2.0]}, "presidio": {"p99_ms_per_pass": [10.77, 12.5, 11]}}
+    line = report.p99_spread(systems)
+    assert "ours (ner=auto) 1.91, 1.86, 2.00 ms; Presidio 10.77, 12.50, 11.00 ms" in line
+    assert report.p99_spread({"ours-auto": {"p99_ms_per_pass": [1.9]}, "presidio": {}}) == ""
 
 
 def test_intents_evaluation_renders_into_the_report() -> None:
