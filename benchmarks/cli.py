@@ -30,7 +30,7 @@ suites:
             latency on (a) a realistic feed, (b) all-PII posts; long texts of
             10 KB, 100 KB, 1 MB (linearity)
   memory    peak RSS per system, each in a fresh subprocess
-  profile   pyinstrument over our scanner on (a) and (b); hot spots into RESULTS.md
+  profile   time per stage of a scan on (a), and pyinstrument on (a) and (b), into RESULTS.md
   all       the four suites above, each in its own process, then the report
   report    only rewrite RESULTS.md and the charts from the stored suite results
 

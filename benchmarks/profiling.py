@@ -1,4 +1,8 @@
-"""Profile suite: pyinstrument over our scanner, one post at a time.
+"""Profile suite: stage timing and pyinstrument over our scanner, one post at a time.
+
+Stage timing (:mod:`benchmarks.stages`): the mean time per post of each stage of a scan,
+on the feed (a) with ``ner="auto"``, for clean posts, posts with private data, and the
+posts around the 99th percentile of its latencies); it runs first, in a fresh process.
 
 Two sessions: ``ner="auto"`` over the feed corpus (a) and ``ner="always"`` over the
 all-PII corpus (b), each after a warm-up. For each session the report lists the
@@ -15,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import REPO_ROOT, datasets
+from . import REPO_ROOT, datasets, stages
 from .settings import Progress, Settings
 from .systems import System, make_system
 
@@ -96,8 +100,19 @@ def profile_system(system: System, texts: Sequence[str], warmup: int, html: Path
     return out
 
 
+def run_stages(settings: Settings, progress: Progress) -> dict[str, Any]:
+    """Stage timing (see :mod:`benchmarks.stages`) on the feed (a), on a Scanner of its own."""
+    from scanner import Scanner, ScannerConfig
+
+    records = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed)
+    progress(f"profile: stage timing, ours (ner=auto) on (a) feed ({len(records)} posts, {settings.passes} passes)")
+    per_post = stages.time_stages(Scanner(ScannerConfig(ner="auto")), [r.text for r in records], settings.passes)
+    return {**stages.summarize(records, per_post), "passes": settings.passes}
+
+
 def run(settings: Settings, progress: Progress, systems: Mapping[str, System] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
+    stage_times = run_stages(settings, progress)
     feed = [r.text for r in datasets.build_feed(settings.data_dir, settings.profile_posts, settings.seed)]
     all_pii = [r.text for r in datasets.build_all_pii(settings.data_dir, settings.profile_posts, settings.seed)]
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -107,4 +122,5 @@ def run(settings: Settings, progress: Progress, systems: Mapping[str, System] | 
         system = systems[key] if systems and key in systems else make_system(key)
         html = settings.cache_dir / f"profile-{name}-{key}.html"
         sessions[name] = {"system": key, **profile_system(system, texts, settings.warmup, html)}
-    return {"suite": "profile", "sessions": sessions, "seconds": round(time.perf_counter() - started, 1)}
+    return {"suite": "profile", "stages": stage_times, "sessions": sessions,
+            "seconds": round(time.perf_counter() - started, 1)}

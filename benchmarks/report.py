@@ -450,8 +450,31 @@ def memory_section(mem: Mapping[str, Any]) -> str:
             f"the all-PII posts, one at a time; `1MB`: one 1,000,000-character text.\n\n{body}")
 
 
+def stages_table(stage_times: Mapping[str, Any] | None) -> str:
+    """The stage timing of the profile suite: microseconds per post per stage, one column per group."""
+    if not stage_times or not stage_times.get("groups"):
+        return ""
+    groups = stage_times["groups"]
+    names = list(groups)
+    order = list(groups[names[-1]]["stages_us"])  # the last group (around p99) sets the row order
+    order += [s for g in groups.values() for s in g["stages_us"] if s not in order]
+    headers = ["stage", *(f"{n} ({groups[n]['posts']} posts) us" for n in names)]
+    rows = [[s, *(fmt(groups[n]["stages_us"].get(s, 0.0), 1) for n in names)] for s in order]
+    rows.append(["**total**", *(f"**{groups[n]['total_us']:.1f}**" for n in names)])
+    return (f"### Where a post's time goes: ours (ner=auto) on (a) feed, {stage_times['posts']} posts one at a "
+            f"time, each post's fastest of {stage_times.get('passes', 1)} passes\n\n"
+            "Mean microseconds per post, timed around each stage (`benchmarks/stages.py`; no profiler, so "
+            "the shares are not distorted). A detector's row is its pre-check and its detection; `rules` "
+            "is every rule family; `other` is the rest of `scan()` (normalisation, the keyword and digit "
+            "pre-checks, scoring, findings and overlaps, the report) and the timers.\n\n"
+            + table(headers, rows))
+
+
 def profile_section(prof: Mapping[str, Any] | None) -> str:
     parts = ["## Profile"]
+    stage_text = stages_table((prof or {}).get("stages"))
+    if stage_text:
+        parts.append(stage_text)
     for name, session in (prof or {}).get("sessions", {}).items():
         parts.append(f"### {label(session['system'])} on {'(a) feed' if name == 'feed' else '(b) all-PII'}: "
                      f"{session['posts']} posts in {session['seconds']:.2f} s wall, "

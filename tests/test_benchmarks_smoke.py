@@ -248,6 +248,36 @@ def test_smoke_memory_and_profile(smoke_run: dict[str, Any]) -> None:
     assert row["peak_rss_mb"] >= row["rss_after_load_mb"] > 0
     sessions = smoke_run["suites"]["profile"]["sessions"]
     assert set(sessions) == {"feed", "all_pii"} and sessions["feed"]["inclusive"]
+    stage_groups = smoke_run["suites"]["profile"]["stages"]["groups"]
+    assert sum(g["posts"] for name, g in stage_groups.items() if not name.startswith("around")) == 40
+    assert "Where a post's time goes" in smoke_run["out"].read_text(encoding="utf-8")
+
+
+def test_stage_timing_changes_no_report_and_adds_up() -> None:
+    import scanner.scanner as scanner_module
+    from benchmarks import stages
+    from scanner import Scanner, redact, signals
+
+    texts = ["lol what a game", "Jane Doe lives at 742 Evergreen Terrace, Springfield, call her at (503) 284-7731",
+             "I know where you live and I'm posting it"]
+    plain = [Scanner().scan(t).to_dict() for t in texts]
+    timed_scanner = Scanner()
+    per_post = stages.time_stages(timed_scanner, texts, passes=2)
+    for name, home in (("detect_signals", signals), ("redact", redact)):
+        assert getattr(scanner_module, name) is getattr(home, name)  # the timers are undone
+    for post in per_post:
+        assert post["total"] > 0 and all(v >= 0 for v in post.values())
+        assert abs(sum(v for k, v in post.items() if k != "total") - post["total"]) < 1e-6
+    assert per_post[1]["NER"] > 0 and per_post[1]["pii.address/v1"] > 0 and per_post[1]["signals"] > 0
+    assert "NER" not in per_post[0]  # a clean post needs no names
+    # the instrumented scanner still reports exactly what a plain one does
+    assert [timed_scanner.scan(t).to_dict() for t in texts] == plain
+    records = [datasets.Record(f"r{i}", t, ((datasets.Span("PERSON", 0, 4),) if i == 1 else ())) for i, t in
+               enumerate(texts)]
+    groups = stages.summarize(records, per_post)["groups"]
+    assert groups["no private data"]["posts"] == 2 and groups["labeled private data"]["posts"] == 1
+    (band,) = [g for name, g in groups.items() if name.startswith("around p99")]
+    assert band["total_us"] == max(p["total"] for p in per_post) * 1e6
 
 
 class _NoFindings(System):
