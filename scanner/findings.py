@@ -7,6 +7,7 @@ preview; ``Report.text`` holds the scanned text but is left out of its repr.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -23,9 +24,15 @@ AttrValue = str | int | float | bool
 
 
 def fingerprint(value: str, salt: str) -> str:
-    """A salted, non-reversible fingerprint of a matched value (16 hex chars)."""
-    digest = hmac.new(salt.encode("utf-8"), value.encode("utf-8"), hashlib.sha256)
+    """A salted, non-reversible fingerprint of a matched value (16 hex chars): HMAC-SHA256, salt as key."""
+    digest = _keyed_hmac(salt).copy()  # a copy skips OpenSSL's digest lookup and key set-up
+    digest.update(value.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_hmac(salt: str) -> hmac.HMAC:
+    return hmac.new(salt.encode("utf-8"), digestmod=hashlib.sha256)
 
 
 def mask(value: str, keep_start: int = 4, keep_end: int = 2) -> str:

@@ -136,6 +136,18 @@ def test_fingerprint_is_salted_and_stable() -> None:
     assert len(a) == 16
 
 
+def test_fingerprint_is_hmac_sha256_of_the_value_keyed_by_the_salt() -> None:
+    # the documented format: stored fingerprints stay comparable across versions
+    import hashlib
+    import hmac
+
+    from scanner.findings import fingerprint
+
+    for salt, value in (("s", "1234567"), ("other", "1234567"), ("s", "Zoë 742 Evergreen"), ("s", "")):
+        expected = hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()[:16]
+        assert fingerprint(value, salt) == expected
+
+
 def _slow_rule_detector() -> RuleDetector:
     family = parse_family(
         {
