@@ -2,7 +2,7 @@
 
 Stage timing (:mod:`benchmarks.stages`): the mean time per post of each stage of a scan,
 on the feed (a) with ``ner="auto"``, for clean posts, posts with private data, and the
-posts around the 99th percentile of its latencies); it runs first, in a fresh process.
+posts around the 99th percentile of its latencies; it runs first, in a fresh process.
 
 Two sessions: ``ner="auto"`` over the feed corpus (a) and ``ner="always"`` over the
 all-PII corpus (b), each after a warm-up. For each session the report lists the
