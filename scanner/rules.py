@@ -19,6 +19,9 @@ keywords           no        lower-case substrings; the rule runs only if the lo
                              with ``requires_context`` and no keywords gets the first word
                              of each context phrase as keywords (an error if one is a single letter).
 min_digits         no        the rule runs only if the text has at least this many digits
+prefilter          no        a shape every text the rule can flag contains, searched with the
+                             standard library's ``re`` (no time limit needed: see
+                             :mod:`scanner.prefilter`) before the rule's own regex
 context            no        words/phrases near the hit that raise confidence
 negative_context   no        words/phrases near the hit that lower confidence
 requires_context   no        drop the hit unless a ``context`` word is near (default false)
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +58,7 @@ from . import credential_checks  # noqa: F401  (registers credential checks by n
 from .detectors.base import Detector, ScanInput
 from .errors import PatternError
 from .findings import AttrValue, Hit, mask
+from .prefilter import compile_prefilter
 from .resources import read_toml
 from .validators import ANNOTATORS, FILTERS, VALIDATORS
 
@@ -69,7 +74,7 @@ FLAG_NAMES: Mapping[str, int] = {
 _KNOWN_KEYS = {
     "id", "type", "subtype", "regex", "flags", "group", "confidence", "keywords", "context",
     "negative_context", "requires_context", "context_window", "validators", "filters",
-    "entropy_min", "preview", "attributes", "annotator", "min_digits", "examples",
+    "entropy_min", "preview", "attributes", "annotator", "min_digits", "prefilter", "examples",
 }
 
 
@@ -91,6 +96,7 @@ class Rule:
     group: str | None = None
     keywords: frozenset[str] = frozenset()
     min_digits: int = 0
+    prefilter: re.Pattern[str] | None = field(default=None, repr=False)
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     requires_context: bool = False
@@ -117,6 +123,8 @@ class Rule:
         return not any(FILTERS[name](value) for name in self.filters)
 
     def hits(self, data: ScanInput) -> Iterator[Hit]:
+        if self.prefilter is not None and self.prefilter.search(data.text) is None:
+            return
         for match in data.finditer(self.pattern, self.id):
             start, end = match.span(self.group) if self.group else match.span()
             if start < 0 or start == end:
@@ -268,6 +276,15 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         keywords = tuple(sorted({words[0] for words in (_context_words(c) for c in context) if words}))
         if any(len(k) < 2 for k in keywords):  # "a" (from "a/c") is in nearly every post: it rules out nothing
             problems.append(f"{where}: a context phrase starts with a one-letter word; give 'keywords' explicitly")
+    prefilter = None
+    if raw.get("prefilter") is not None:
+        if not isinstance(raw["prefilter"], str):
+            problems.append(f"{where}: 'prefilter' must be a string")
+        else:
+            try:
+                prefilter = compile_prefilter(raw["prefilter"])
+            except ValueError as exc:
+                problems.append(f"{where}: 'prefilter' {exc}")
     window = raw.get("context_window", 6)
     if not isinstance(window, int) or not 1 <= window <= 50:
         problems.append(f"{where}: 'context_window' must be an integer in 1..50")
@@ -308,6 +325,7 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         group=group,
         keywords=frozenset(keywords),
         min_digits=min_digits,
+        prefilter=prefilter,
         context=context,
         negative_context=negative,
         requires_context=requires_context,

@@ -65,6 +65,7 @@ def test_match_example_passes_the_pre_check(rule: Rule, example: Example) -> Non
     text = normalize(example.text).text
     present = frozenset(k for k in rule.keywords if k in text.lower())
     assert rule.may_fire(present, sum(c.isdigit() for c in text)), f"{rule.id}: pre-check rules out a match example"
+    assert rule.prefilter is None or rule.prefilter.search(text), f"{rule.id}: prefilter rules out a match example"
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.requires_context], ids=lambda r: r.id)

@@ -1,0 +1,86 @@
+"""Prefilters (scanner/prefilter.py): only linear shapes load, and each one holds wherever its rule matches."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner import ScannerConfig
+from scanner.errors import PatternError
+from scanner.prefilter import compile_prefilter
+from scanner.rules import Rule, load_families, parse_family
+
+RULES = [r for f in load_families(ScannerConfig().patterns_dir / "rules") for r in f.rules if r.prefilter is not None]
+
+
+@pytest.mark.parametrize("source", [r"(?i):[0-9a-f]{0,4}:", r"[\w.%+-]@[A-Za-z0-9]", r"\bab\d{3}", "a|b",
+                                    r"^x.{0,64}$"])
+def test_linear_shapes_compile(source: str) -> None:
+    assert compile_prefilter(source).pattern == source
+
+
+@pytest.mark.parametrize(("source", "why"), [
+    ("a+", "repeat may not exceed"), ("x*", "repeat may not exceed"), ("a{2,}", "repeat may not exceed"),
+    ("a{0,65}", "repeat may not exceed"), ("(ab)", "no groups"), ("(?:ab){2}", "single character"),
+    ("(?=a)b", "look-arounds"), ("ab|cd", "alternation"), ("(", "does not compile"),
+])
+def test_anything_that_could_backtrack_is_refused(source: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        compile_prefilter(source)
+
+
+def test_a_bad_prefilter_is_a_load_error_naming_the_rule() -> None:
+    rule = {"id": "demo.word", "type": "DEMO", "regex": r"\bsecret\d+\b", "confidence": 0.8, "prefilter": "s+",
+            "examples": {"match": ["a secret42 here"], "no_match": ["nothing"]}}
+    with pytest.raises(PatternError, match=r"demo\.word.*'prefilter' a repeat"):
+        parse_family({"family": "demo", "rules": [rule]}, "x.toml")
+
+
+def test_some_rules_use_prefilters() -> None:
+    assert {"ip.v6", "email.address", "cred_url.userinfo", "crypto.btc_base58"} <= {r.id for r in RULES}
+
+
+# characters that tell the standard library's and the regex module's classes apart
+_TRICKY = " \t\n\x1c\x1f\xa0\u2003\u200b\u0301\u212a\u017f_-.:@/#?%+'\"<>[]{}"
+
+
+@st.composite
+def _mutated_example(draw: st.DrawFn, rule: Rule) -> str:
+    text = draw(st.sampled_from([ex.text for ex in rule.matches]))
+    alphabet = sorted(set(text) | set(_TRICKY))
+    for _ in range(draw(st.integers(0, 6))):
+        pos = draw(st.integers(0, len(text)))
+        if draw(st.booleans()) and pos < len(text):
+            text = text[:pos] + text[pos + 1:]
+        else:
+            text = text[:pos] + draw(st.sampled_from(alphabet)) + text[pos:]
+    return text
+
+
+def _single_edits(text: str) -> list[str]:
+    """Every text one insertion, substitution or deletion away from ``text`` (characters: its own and tricky ones)."""
+    alphabet = sorted(set(text) | set(_TRICKY))
+    out = [text[:i] + text[i + 1:] for i in range(len(text))]
+    for i in range(len(text) + 1):
+        out += [text[:i] + c + text[i:] for c in alphabet]
+        out += [text[:i] + c + text[i + 1:] for c in alphabet] if i < len(text) else []
+    return out
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_prefilter_holds_after_any_single_edit_of_a_match_example(rule: Rule) -> None:
+    assert rule.prefilter is not None
+    for example in rule.matches:
+        for text in _single_edits(example.text):
+            if rule.pattern.search(text):
+                assert rule.prefilter.search(text), f"{rule.id}: prefilter misses a match after one edit"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_prefilter_holds_wherever_the_rule_matches(rule: Rule, data: st.DataObject) -> None:
+    text = data.draw(_mutated_example(rule))
+    if rule.pattern.search(text):
+        assert rule.prefilter is not None and rule.prefilter.search(text), f"{rule.id}: prefilter misses a match"
