@@ -9,6 +9,10 @@ unbounded repeats, so a search costs at most ``len(text) * (sum of repeats)`` st
 
 A prefilter must hold in every text its rule can flag; the rule examples test checks
 that every match example passes its rule's prefilter.
+
+:func:`first_chars` gives, from the same parser, the characters a pattern's matches can
+start with: a look-ahead for them in front of an alternation whose branches each begin
+with a look-behind (the intent cue pattern) lets ``re`` pass over other offsets at once.
 """
 
 from __future__ import annotations
@@ -44,3 +48,75 @@ def compile_prefilter(source: str) -> re.Pattern[str]:
         raise ValueError("only characters, classes, anchors and bounded repeats are allowed "
                          "(no groups, alternation or look-arounds)")
     return re.compile(source)
+
+
+def first_chars(source: str) -> str | None:
+    """A character-class body (for ``[...]``) that holds the first character of every match of
+    ``source``; None when that is unknown (an empty match, ``.``, a negated class, a back-reference,
+    case-insensitive parts). Used to put a cheap first-character look-ahead before an alternation."""
+    try:
+        parsed = _parser.parse(source)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found = _first(list(parsed))
+    if found is None or found[1]:
+        return None
+    return "".join(sorted(found[0]))
+
+
+def _first(items: list[tuple[Any, Any]]) -> tuple[set[str], bool] | None:
+    """(class pieces that can start a match of ``items``, whether ``items`` can match empty)."""
+    pieces: set[str] = set()
+    for op, arg in items:
+        if op in (_const.AT, _const.ASSERT, _const.ASSERT_NOT):
+            continue  # zero-width
+        if op is _const.LITERAL:
+            return pieces | {_escape(arg)}, False
+        if op is _const.IN:
+            members = _class_members(arg)
+            return (None if members is None else (pieces | members, False))
+        if op is _const.SUBPATTERN:
+            if arg[1] & re.IGNORECASE:
+                return None
+            inner = _first(list(arg[-1]))
+        elif op in _REPEATS:
+            inner = _first(list(arg[2]))
+            if inner is not None and arg[0] == 0:
+                inner = (inner[0], True)
+        elif op is _const.BRANCH:
+            alternatives = [_first(list(branch)) for branch in arg[1]]
+            if any(a is None for a in alternatives):
+                return None
+            inner = (set().union(*(a[0] for a in alternatives if a)), any(a[1] for a in alternatives if a))
+        else:
+            return None
+        if inner is None:
+            return None
+        pieces |= inner[0]
+        if not inner[1]:
+            return pieces, False
+    return pieces, True
+
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_WORD": r"\w", "CATEGORY_SPACE": r"\s"}
+
+
+def _class_members(items: Any) -> set[str] | None:
+    out: set[str] = set()
+    for op, arg in items:
+        if op is _const.LITERAL:
+            out.add(_escape(arg))
+        elif op is _const.RANGE:
+            out.add(f"{_escape(arg[0])}-{_escape(arg[1])}")
+        elif op is _const.CATEGORY and str(arg) in _CATEGORIES:
+            out.add(_CATEGORIES[str(arg)])
+        else:
+            return None  # a negated class or another category
+    return out
+
+
+def _escape(code: int) -> str:
+    char = chr(code)
+    return "\\" + char if char in "\\]^-[" else char

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner import ScannerConfig
 from scanner.errors import PatternError
-from scanner.prefilter import compile_prefilter
+from scanner.prefilter import compile_prefilter, first_chars
 from scanner.rules import Rule, load_families, parse_family
 
 RULES = [r for f in load_families(ScannerConfig().patterns_dir / "rules") for r in f.rules if r.prefilter is not None]
@@ -84,3 +87,37 @@ def test_prefilter_holds_wherever_the_rule_matches(rule: Rule, data: st.DataObje
     text = data.draw(_mutated_example(rule))
     if rule.pattern.search(text):
         assert rule.prefilter is not None and rule.prefilter.search(text), f"{rule.id}: prefilter misses a match"
+
+
+@pytest.mark.parametrize(("source", "first"), [
+    (r"[$£€]?\d+([.,]\d+)?(k|m)", r"$\d£€"), (r"d[o0]x{1,3}(ing|)", "d"), (r"(?<![a-z0-9])(?:d[o0]x)(?![a-z0-9])", "d"),
+    (r"(a|)c", "ac"), (r"\bfoo", "f"), (r"[\]\-^]x", r"\-\]\^"),
+    (r"a?b?", None), (r".x", None), (r"[^a]b", None), (r"(?i:ab)", None), (r"(?i)ab", None), (r"(a)\1", "a"),
+])
+def test_first_chars(source: str, first: str | None) -> None:
+    assert first_chars(source) == first
+
+
+@functools.lru_cache(maxsize=1)
+def _cue_body() -> str:
+    from scanner import Scanner
+
+    pattern = Scanner(ScannerConfig(ner="never")).intents._cue.pattern
+    assert pattern is not None and pattern.pattern.startswith("(?=[")  # the intent cue uses the check
+    return pattern.pattern[pattern.pattern.index("])(?:") + 5:-1]
+
+
+SOURCES = [r"[$£€]?\d+([.,]\d+)?(k|m)", r"(?<![a-z0-9])(?:d[o0]x{1,3}(ing|))(?![a-z0-9])|\$|₿", r"(a|)c|[\]\-^]x"]
+
+
+@pytest.mark.parametrize("source", [*SOURCES, "CUE"])
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="ad0ox$£₿€¥19.,kmi ng'-]^c\n", max_size=30))
+def test_first_char_check_finds_what_the_alternation_finds(source: str, text: str) -> None:
+    body = _cue_body() if source == "CUE" else source
+    first = first_chars(body)
+    assert first is not None
+    checked = re.compile(f"(?=[{first}])(?:{body})")
+    plain = re.compile(body)
+    found, expected = checked.search(text), plain.search(text)
+    assert (found and found.span()) == (expected and expected.span())
