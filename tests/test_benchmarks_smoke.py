@@ -370,3 +370,37 @@ def test_recorded_commit_is_dirty_only_for_files_a_run_does_not_write(
     assert "uncommitted" not in machine._git_commit()  # the run's own outputs
     (tmp_path / "benchmarks/speed.py").write_text("v2\n")
     assert machine._git_commit().endswith("(with uncommitted changes)")
+
+
+class _Logged(System):
+    """Records what it is asked to do, so the order of measurements can be checked."""
+
+    def __init__(self, key: str, log: list[tuple[str, str]]) -> None:
+        self.key, self.label, self._log = key, key, log
+
+    def scan(self, text: str) -> Any:
+        self._log.append((self.key, "scan"))
+        return SimpleNamespace(findings=())
+
+    def spans(self, result: Any) -> list[Span]:
+        return []
+
+    def scan_many(self, texts: Sequence[str], n_process: int = 1, batch_size: int = 64) -> list[list[Span]]:
+        self._log.append((self.key, f"batch {n_process}"))
+        return [[] for _ in texts]
+
+
+def test_systems_take_turns_pass_by_pass_and_batch_by_batch() -> None:
+    from benchmarks.speed import _corpus_run
+
+    log: list[tuple[str, str]] = []
+    systems = {"a": _Logged("a", log), "b": _Logged("b", log)}
+    records = [Record(f"r{i}", f"post {i}") for i in range(3)]
+    settings = preset("smoke", passes=2, batch_repeats=2, cores=2, warmup=1)
+    result = _corpus_run("test", records, systems, settings, Progress(False))
+    runs = [who for who, _what in log[2:]]  # after one warm-up call each
+    # two one-at-a-time passes of 3 posts, taking turns; then batch runs (1 and 2 processes), twice, taking turns
+    assert runs[:12] == ["a"] * 3 + ["b"] * 3 + ["a"] * 3 + ["b"] * 3
+    assert log[14:] == [("a", "batch 1"), ("b", "batch 1"), ("a", "batch 2"), ("b", "batch 2")] * 2
+    for row in result["systems"].values():
+        assert len(row["p99_ms_per_pass"]) == 2 and row["batch_2"]["posts_per_s"] > 0
