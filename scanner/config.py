@@ -28,6 +28,8 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 DEFAULT_MIN_CONFIDENCE = 0.5
 DEFAULT_REGEX_TIMEOUT = 1.0
 DEFAULT_MAX_TEXT_CHARS = 2_000_000
+DEFAULT_VOCAB_LIMIT = 30_000
+"""Lexemes each spaCy vocabulary of a scanner keeps (see ``scanner.nlp.VocabBudget``)."""
 DEFAULT_FINGERPRINT_SALT = "scanner-v1"
 DEFAULT_CONTEXT_BOOST = 0.35
 
@@ -47,6 +49,7 @@ class ScannerConfig:
     context_boost: float = DEFAULT_CONTEXT_BOOST
     regex_timeout: float = DEFAULT_REGEX_TIMEOUT
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    vocab_limit: int = DEFAULT_VOCAB_LIMIT
     fingerprint_salt: str = field(default=DEFAULT_FINGERPRINT_SALT, repr=False)
     patterns_dir: Path = field(default_factory=default_patterns_dir)
     policy_path: Path | None = None
@@ -67,6 +70,8 @@ class ScannerConfig:
             problems.append("regex_timeout must be positive")
         if self.max_text_chars <= 0:
             problems.append("max_text_chars must be positive")
+        if self.vocab_limit < 0:
+            problems.append("vocab_limit must not be negative")
         if not self.spacy_model:
             problems.append("spacy_model must not be empty")
         if not isinstance(self.phone_regions, tuple) or not all(isinstance(r, str) for r in self.phone_regions):
@@ -100,7 +105,7 @@ class ScannerConfig:
                 if not isinstance(value, int | float) or isinstance(value, bool):
                     raise ConfigError(f"{key} must be a number")
                 value = float(value)
-            elif key == "max_text_chars" and (not isinstance(value, int) or isinstance(value, bool)):
+            elif key in {"max_text_chars", "vocab_limit"} and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ConfigError(f"{key} must be an integer")
             values[key] = value
         return cls(**values)

@@ -248,6 +248,13 @@ class FusedNer:
             self.annotate(batch)
             yield from batch
 
+    @property
+    def lexeme_attributes(self) -> tuple[int, ...]:
+        """The spaCy attribute ids this engine reads from lexemes: the model's feature columns and IS_SPACE."""
+        from spacy.attrs import IDS, IS_SPACE
+
+        return (*(IDS[c] if isinstance(c, str) else int(c) for c in self._columns), IS_SPACE)
+
     def agrees_with_spacy(self, texts: Sequence[str]) -> bool:
         """True when every text gets the same entities (and token IOB tags) from spaCy and from us."""
         ner = self._nlp.get_pipe("ner")
@@ -323,7 +330,8 @@ class FusedNer:
         row and then copied from a table (a post's words are mostly words seen before): this
         skips the hashing and the gather from the 12.7 MB folded table, ~0.1 ms per post.
         The table holds ``_FIRST_CACHE_ROWS`` rows (~10 MB with the keys) and starts over
-        when full.
+        when full. Like the vocabulary, it learns nothing inside a spaCy memory zone (see
+        ``scanner.nlp.VocabBudget``): the words seen then are the rare ones.
         """
         # each row's ids as one bytes key ("S" drops trailing zero bytes: rows of one width stay distinct)
         keys = np.ascontiguousarray(ids, dtype=np.uint64).view(self._row_key).ravel().tolist()
@@ -338,6 +346,9 @@ class FusedNer:
             if found:
                 out[found] = table[[pos[i] for i in found]]
             out[missing] = self._compute_first_layer(ids[missing])
+            vocab: Any = self._nlp.vocab  # spaCy's stubs leave in_memory_zone out
+            if vocab.in_memory_zone:
+                return out
             new = {keys[i]: i for i in missing}  # distinct new rows, each with one token showing it
             if len(index) + len(new) > len(table):
                 index.clear()

@@ -33,6 +33,7 @@ context signals (:mod:`scanner.signals`) that the policy weighs.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import itertools
 import re
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .errors import PatternError
+from .nlp import VocabBudget
 from .prefilter import first_chars
 
 if TYPE_CHECKING:
@@ -146,13 +148,16 @@ class IntentDetector:
     """Finds intents in post text with spaCy token patterns loaded from ``patterns/intents``.
 
     ``patterns_dir`` is the ``patterns/`` folder (or its ``intents/`` subfolder); ``nlp``
-    any pipeline whose tokenizer is English (only ``nlp.make_doc`` is used).
+    any pipeline whose tokenizer is English (only ``nlp.make_doc`` is used). With
+    ``vocab_limit``, :meth:`detect` keeps ``nlp``'s vocabulary within that many lexemes
+    (``scanner.nlp.VocabBudget``).
     """
 
-    def __init__(self, patterns_dir: Path, nlp: Language) -> None:
+    def __init__(self, patterns_dir: Path, nlp: Language, vocab_limit: int | None = None) -> None:
         from spacy.matcher import Matcher
 
         self._nlp = nlp
+        self.budget = VocabBudget(nlp, vocab_limit) if vocab_limit is not None else None
         folder = Path(patterns_dir)
         if (folder / "intents").is_dir():
             folder = folder / "intents"
@@ -194,11 +199,12 @@ class IntentDetector:
         lowered = text.lower()
         if not self._cue.search(lowered):
             return ()
-        doc = self._nlp.make_doc(text)
-        candidates = self._required.candidates(doc, lowered)
-        if not candidates:
-            return ()
-        return self.detect_doc(doc, [self._rule_matcher(candidates)])
+        with self.budget.session(len(text)) if self.budget is not None else contextlib.nullcontext():
+            doc = self._nlp.make_doc(text)
+            candidates = self._required.candidates(doc, lowered)
+            if not candidates:
+                return ()
+            return self.detect_doc(doc, [self._rule_matcher(candidates)])
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError
@@ -191,3 +191,68 @@ def limit_blas_threads_for_process() -> None:
     Several workers each with a BLAS thread pool oversubscribe the cores.
     """
     _blas_controller().limit(limits=1, user_api="blas")
+
+
+def limit_lexeme_attributes(nlp: Language, keep: Iterable[int]) -> None:
+    """Compute only the lexical attributes ``keep`` (spaCy attribute ids) for words new to ``nlp``.
+
+    spaCy makes a lexeme for every new word, number or address it sees and runs all ~23
+    attribute functions of its language on it (``like_num``, ``like_url``, ``is_stop``, ...),
+    each string result going into the StringStore: ~18 us per new token here, against ~6 us
+    for the ones a NER model's features read. Only for a pipeline whose every reader of
+    lexemes is known (the scanner's NER-only pipeline with the fused engine): other attributes
+    of new words are left unset (zero / False).
+    """
+    wanted = set(keep)
+    vocab: Any = nlp.vocab  # spaCy's stubs leave lex_attr_getters out
+    getters = vocab.lex_attr_getters or {}
+    vocab.lex_attr_getters = {attr: getter for attr, getter in getters.items() if attr in wanted}
+
+
+class VocabBudget:
+    """Bounds how far a spaCy vocabulary grows: at most ``limit`` lexemes.
+
+    spaCy keeps a lexeme (and its strings) for every distinct token it has seen, so a
+    long-running scanner's memory grows with every new name, number or e-mail address
+    (~3.5 MB per 1,000 contact-card posts here). Under the limit a call runs as usual and
+    its new tokens stay (later posts find them: the common words of a feed). A call that
+    could take the vocabulary past the limit (a text of n characters adds at most n
+    lexemes) runs inside a spaCy memory zone: its new lexemes and strings are freed when
+    it ends. Docs made inside :meth:`session` must not be used after it.
+
+    One lock per vocabulary: a thread inside a memory zone would otherwise free the new
+    lexemes of another thread's Doc.
+    """
+
+    def __init__(self, nlp: Language, limit: int) -> None:
+        self.nlp = nlp
+        self.limit = limit
+        self._lock = threading.RLock()
+        self._freed = 0  # lexemes made inside memory zones: spaCy still counts them in len(vocab)
+
+    def __repr__(self) -> str:
+        return f"VocabBudget(limit={self.limit}, lexemes={self.lexemes})"
+
+    @property
+    def lexemes(self) -> int:
+        """The lexemes the vocabulary keeps."""
+        return len(self.nlp.vocab) - self._freed
+
+    def freeze(self) -> None:
+        """Keep the vocabulary as it is now: later sessions free the lexemes they make."""
+        with self._lock:
+            self.limit = min(self.limit, self.lexemes)
+
+    @contextlib.contextmanager
+    def session(self, chars: int) -> Iterator[None]:
+        """A block that tokenizes at most ``chars`` characters of text with ``nlp`` and uses the Docs."""
+        with self._lock:
+            if self.lexemes + chars <= self.limit:
+                yield
+                return
+            before = len(self.nlp.vocab)
+            try:
+                with self.nlp.memory_zone():
+                    yield
+            finally:
+                self._freed += len(self.nlp.vocab) - before

@@ -14,7 +14,13 @@ from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .intents import Intent, IntentDetector
-from .nlp import drop_plain_whitespace_special_cases, limit_blas_threads_for_process, single_threaded_blas
+from .nlp import (
+    VocabBudget,
+    drop_plain_whitespace_special_cases,
+    limit_blas_threads_for_process,
+    limit_lexeme_attributes,
+    single_threaded_blas,
+)
 from .normalize import NormalizedText, normalize
 from .policy import Policy
 from .redact import redact
@@ -80,12 +86,14 @@ class Scanner:
         self._doc_detectors = tuple(d for d in self.detectors if d.needs_doc)
         self._nlp: Language | None = None
         self._ner: _NerEngine | None = None
+        self._ner_budget: VocabBudget | None = None
+        self._vocab_frozen = False
         import spacy
 
         # intent patterns use tokenizer attributes only: a blank English pipeline is enough
         blank = spacy.blank("en")
         drop_plain_whitespace_special_cases(blank)
-        self.intents = IntentDetector(self.config.patterns_dir, blank)
+        self.intents = IntentDetector(self.config.patterns_dir, blank, vocab_limit=self.config.vocab_limit)
         self.lexicon = ContextLexicon.load(self.config.patterns_dir)
         policy_path = self.config.policy_path or self.config.patterns_dir / "policies" / "default.toml"
         self.policy = Policy.load(policy_path)
@@ -103,14 +111,39 @@ class Scanner:
         return self._nlp
 
     @property
+    def ner_budget(self) -> VocabBudget:
+        """The bound on the NER pipeline's vocabulary (loads the pipeline)."""
+        nlp = self.nlp
+        if self._ner_budget is None or self._ner_budget.nlp is not nlp:
+            self._ner_budget = VocabBudget(nlp, self.config.vocab_limit)
+            if self._vocab_frozen:
+                self._ner_budget.freeze()
+        return self._ner_budget
+
+    @property
     def ner_engine(self) -> _NerEngine:
         """What turns text into Docs with entities: the fused NumPy NER when the pipeline allows it, else spaCy."""
         if self._ner is None:
             from .fused_ner import FusedNer
 
             fused = FusedNer.from_pipeline(self.nlp) if self.config.ner_engine == "fused" else None
+            if fused is not None:  # nothing else reads this pipeline's lexemes
+                limit_lexeme_attributes(self.nlp, fused.lexeme_attributes)
             self._ner = fused if fused is not None else _SpacyNer(self.nlp)
         return self._ner
+
+    def freeze_vocabulary(self) -> None:
+        """Keep spaCy's vocabularies as they are now: later calls free the lexemes they make.
+
+        As when ``vocab_limit`` is reached (see ``scanner.nlp.VocabBudget``), but at once: for
+        a service that warms a scanner on typical posts before it takes traffic, and for
+        benchmarks that time posts as a warmed-up service first sees them.
+        """
+        self._vocab_frozen = True
+        if self.intents.budget is not None:
+            self.intents.budget.freeze()
+        if self._ner_budget is not None:
+            self._ner_budget.freeze()
 
     # -- public API -------------------------------------------------------------------
 
@@ -120,9 +153,10 @@ class Scanner:
         if not pending.needs_doc:
             return self._finish(pending, [])
         ner = self.ner_engine
-        with single_threaded_blas():
-            docs = [(offset, chunk, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
-        return self._finish(pending, docs)
+        with self.ner_budget.session(len(pending.norm.text)):  # the Docs are used up inside
+            with single_threaded_blas():
+                docs = [(offset, chunk, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
+            return self._finish(pending, docs)
 
     def scan_many(
         self, posts: Iterable[Post], *, n_process: int = 1, batch_size: int = DEFAULT_BATCH_SIZE
@@ -192,12 +226,14 @@ class Scanner:
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, str, Doc]]] = [[] for _ in pendings]
-        if jobs:
-            ner = self.ner_engine
+        if not jobs:
+            return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
+        ner = self.ner_engine
+        with self.ner_budget.session(sum(len(chunk) for _, _, chunk in jobs)):  # the Docs are used up inside
             with single_threaded_blas():
                 for (i, offset, chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
                     docs[i].append((offset, chunk, doc))
-        return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
+            return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
     # -- phases -----------------------------------------------------------------------
 
