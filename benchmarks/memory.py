@@ -7,7 +7,11 @@ mark of the whole process, interpreter and model included). Workloads:
 
 - ``posts``: the feed corpus (a) followed by the all-PII corpus (b);
 - ``1MB``: the speed suite's 1 MB text (feed posts joined) (for Presidio only with
-  ``--presidio-1mb``: in a trial it took about 4 minutes and 3.5 GB).
+  ``--presidio-1mb``: in a trial it took about 4 minutes and 3.5 GB);
+- ``stream``: a long run of posts with words the process has not seen, as a service meets
+  them: the all-PII posts over and over, each time with every digit re-drawn (seeded), so
+  phone, card, house and postal numbers are new. spaCy keeps a lexeme for every distinct
+  token it sees; the RSS is sampled ten times along the run to show whether memory levels off.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
 import resource
 import subprocess
 import sys
@@ -26,8 +32,10 @@ from typing import Any
 from . import REPO_ROOT, datasets
 from .settings import Progress, Settings
 
-WORKLOADS = ("posts", "1MB")
+WORKLOADS = ("posts", "1MB", "stream")
+CURVE_POINTS = 10  # RSS samples along a run
 RSS_TARGET_MB = 350.0
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _status_mb(field: str) -> float | None:
@@ -61,11 +69,24 @@ def _current_rss_mb() -> float | None:
 def workload_texts(workload: str, settings: Settings) -> list[str]:
     """The texts of a workload (built by the parent, so the child holds only the texts)."""
     if workload == "1MB":  # the same text as the speed suite's 1 MB case
-        speed_feed = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed)
+        speed_feed = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed,
+                                         warmup=settings.warmup_posts)
         return [datasets.build_long_text(speed_feed, datasets.LONG_TEXT_SIZES["1MB"])]
+    if workload == "stream":
+        return stream_texts(datasets.build_all_pii(settings.data_dir, None, settings.seed), settings.stream_posts,
+                            settings.seed)
     feed = datasets.build_feed(settings.data_dir, settings.memory_posts, settings.seed)
     all_pii = datasets.build_all_pii(settings.data_dir, max(settings.memory_posts // 5, 1), settings.seed)
     return [r.text for r in feed] + [r.text for r in all_pii]
+
+
+def stream_texts(records: Sequence[datasets.Record], n: int, seed: int) -> list[str]:
+    """``n`` posts: ``records`` over and over, every digit re-drawn (seeded) each time."""
+    if not records:
+        raise ValueError("no posts to build a stream from")
+    rng = random.Random(seed)
+    digits = "0123456789"
+    return [_DIGIT.sub(lambda _m: rng.choice(digits), records[i % len(records)].text) for i in range(n)]
 
 
 def child(system_key: str, texts_file: Path) -> dict[str, Any]:
@@ -78,16 +99,20 @@ def child(system_key: str, texts_file: Path) -> dict[str, Any]:
     system = make_system(system_key)
     loaded = _current_rss_mb()
     error = None
+    every = max(1, len(texts) // CURVE_POINTS)
+    curve: list[tuple[int, float | None]] = []
     try:
-        for text in texts:
+        for i, text in enumerate(texts, start=1):
             system.scan(text)
+            if i % every == 0:
+                curve.append((i, _current_rss_mb()))
     except Exception as exc:  # report (class and first line only), do not crash the suite
         lines = str(exc).strip().splitlines()
         error = f"{type(exc).__name__}: {lines[0][:100]}" if lines else type(exc).__name__
     return {
         "system": system_key, "texts": len(texts), "chars": sum(map(len, texts)),
         "rss_before_load_mb": before_load, "rss_after_load_mb": loaded, "peak_rss_mb": _peak_rss_mb(),
-        "seconds": round(time.perf_counter() - start, 2), "error": error,
+        "seconds": round(time.perf_counter() - start, 2), "error": error, "rss_curve_mb": curve,
     }
 
 
@@ -125,7 +150,7 @@ def run(settings: Settings, system_keys: Sequence[str], progress: Progress) -> d
     finally:
         for path in files.values():
             path.unlink(missing_ok=True)
-    return {"suite": "memory", "posts": settings.memory_posts, "rows": rows,
+    return {"suite": "memory", "posts": settings.memory_posts, "stream_posts": settings.stream_posts, "rows": rows,
             "target_mb": RSS_TARGET_MB, "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import REPO_ROOT, datasets, stages
+from . import REPO_ROOT, datasets, speed, stages
 from .settings import Progress, Settings
 from .systems import System, make_system
 
@@ -104,22 +104,30 @@ def run_stages(settings: Settings, progress: Progress) -> dict[str, Any]:
     """Stage timing (see :mod:`benchmarks.stages`) on the feed (a), on a Scanner of its own."""
     from scanner import Scanner, ScannerConfig
 
-    records = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed)
+    records = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed, warmup=settings.warmup_posts)
     progress(f"profile: stage timing, ours (ner=auto) on (a) feed ({len(records)} posts, {settings.passes} passes)")
-    per_post = stages.time_stages(Scanner(ScannerConfig(ner="auto")), [r.text for r in records], settings.passes)
+    scanner = Scanner(ScannerConfig(ner="auto"))
+    for record in datasets.build_warmup(settings.data_dir, settings.warmup_posts, settings.seed):
+        scanner.scan(record.text)
+    scanner.freeze_vocabulary()  # as the speed suite's systems (speed.warm_up_and_freeze)
+    per_post = stages.time_stages(scanner, [r.text for r in records], settings.passes)
     return {**stages.summarize(records, per_post), "passes": settings.passes}
 
 
 def run(settings: Settings, progress: Progress, systems: Mapping[str, System] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     stage_times = run_stages(settings, progress)
-    feed = [r.text for r in datasets.build_feed(settings.data_dir, settings.profile_posts, settings.seed)]
-    all_pii = [r.text for r in datasets.build_all_pii(settings.data_dir, settings.profile_posts, settings.seed)]
+    warmup = settings.warmup_posts
+    feed = [r.text for r in datasets.build_feed(settings.data_dir, settings.profile_posts, settings.seed,
+                                                warmup=warmup)]
+    all_pii = [r.text for r in datasets.build_all_pii(settings.data_dir, settings.profile_posts, settings.seed,
+                                                      warmup=warmup)]
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     sessions: dict[str, Any] = {}
     for name, key, texts in (("feed", "ours-auto", feed), ("all_pii", "ours-always", all_pii)):
         progress(f"profile: {key} on {name} ({len(texts)} posts)")
         system = systems[key] if systems and key in systems else make_system(key)
+        speed.warm_up_and_freeze({key: system}, settings, progress)
         html = settings.cache_dir / f"profile-{name}-{key}.html"
         sessions[name] = {"system": key, **profile_system(system, texts, settings.warmup, html)}
     return {"suite": "profile", "stages": stage_times, "sessions": sessions,

@@ -446,8 +446,24 @@ def memory_section(mem: Mapping[str, Any]) -> str:
                      fmt(row.get("rss_after_load_mb"), 0), fmt(row.get("peak_rss_mb"), 0),
                      fmt(row.get("seconds"), 1), short(row.get("error") or "", 60)])
     body = table(["system", "workload", "texts", "RSS after load (MB)", "peak RSS (MB)", "seconds", "error"], rows)
+    curves = []
+    for row in mem.get("rows", []):
+        curve = row.get("rss_curve_mb") or []
+        if row.get("workload") != "stream" or len(curve) < 2:
+            continue
+        (n_mid, rss_mid), (n_end, rss_end) = curve[len(curve) // 2 - 1], curve[-1]
+        growth = (rss_end - rss_mid) / (n_end - n_mid) * 1000 if rss_mid is not None and rss_end is not None else None
+        points = ", ".join(f"{n:,}: {fmt(rss, 0)}" for n, rss in curve)
+        curves.append([label(row.get("system", "?")), points, fmt(growth, 2)])
+    stream = ""
+    if curves:
+        stream = ("\n\nWorkload `stream`: RSS (MB) after so many posts of the stream, and its growth over the "
+                  "second half of the run (MB per 1,000 posts):\n\n"
+                  + table(["system", "RSS after n posts", "growth, second half"], curves))
     return (f"## Memory (peak RSS, fresh process per row)\n\nWorkload `posts`: {mem.get('posts')} feed posts then "
-            f"the all-PII posts, one at a time; `1MB`: one 1,000,000-character text.\n\n{body}")
+            f"the all-PII posts, one at a time; `1MB`: one 1,000,000-character text; `stream`: "
+            f"{mem.get('stream_posts', '?')} posts with words not seen before (the all-PII posts again and again, "
+            f"every digit re-drawn each time).\n\n{body}{stream}")
 
 
 def stages_table(stage_times: Mapping[str, Any] | None) -> str:

@@ -28,7 +28,9 @@ class Settings:
     systems: tuple[str, ...] = ("ours-auto", "ours-always", "presidio")
     cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_size: int = 64
-    warmup: int = 20
+    warmup: int = 20  # untimed calls on each corpus's first posts before it is timed (code paths, not words)
+    # posts of their own (none in the timed corpora) each system scans before it is frozen (System.freeze)
+    warmup_posts: int = 1500
     # accuracy
     synth_limit: int | None = None
     tweets_limit: int | None = None  # per tweet corpus (WNUT-17, each BTC section)
@@ -45,7 +47,8 @@ class Settings:
     presidio_1mb: bool = False  # Presidio on 1 MB takes minutes and GBs: opt in
     # memory / profile
     memory_posts: int = 1000
-    memory_workloads: tuple[str, ...] = ("posts", "1MB")
+    memory_workloads: tuple[str, ...] = ("posts", "1MB", "stream")
+    stream_posts: int = 10_000
     profile_posts: int = 1500
     progress: bool = True
     command: str = ""
@@ -70,14 +73,15 @@ def preset(mode: str, **overrides: Any) -> Settings:
         values: dict[str, Any] = dict(
             synth_limit=300, tweets_limit=150, feed_size=600, all_pii_size=200, batch_repeats=1, passes=1,
             long_repeats={"10KB": 3, "100KB": 1, "1MB": 1}, presidio_long_sizes=("10KB", "100KB"),
-            memory_posts=300, profile_posts=300,
+            memory_posts=300, stream_posts=1000, profile_posts=300,
         )
     elif mode == "smoke":
         values = dict(
-            synth_limit=12, tweets_limit=6, credentials=False, feed_size=40, all_pii_size=8, warmup=2,
+            synth_limit=12, tweets_limit=6, credentials=False, feed_size=40, all_pii_size=8, warmup=2, warmup_posts=20,
             batch_repeats=1, passes=1,
             long_repeats={"10KB": 1}, presidio_long_sizes=("10KB",),
-            memory_posts=10, memory_workloads=("posts",), profile_posts=20, batch_size=8, progress=False,
+            memory_posts=10, memory_workloads=("posts", "stream"), stream_posts=30, profile_posts=20, batch_size=8,
+            progress=False,
         )
     else:
         raise ValueError(f"unknown mode {mode!r}; known: full, quick, smoke")

@@ -243,9 +243,12 @@ def test_smoke_speed(smoke_run: dict[str, Any]) -> None:
 @pytest.mark.slow
 @pytest.mark.corpus
 def test_smoke_memory_and_profile(smoke_run: dict[str, Any]) -> None:
-    (row,) = smoke_run["suites"]["memory"]["rows"]
+    row, stream = smoke_run["suites"]["memory"]["rows"]
     assert row["system"] == "ours-auto" and row["error"] is None
     assert row["peak_rss_mb"] >= row["rss_after_load_mb"] > 0
+    assert stream["workload"] == "stream" and stream["texts"] == 30 and stream["error"] is None
+    assert [n for n, _rss in stream["rss_curve_mb"]] == [3 * i for i in range(1, 11)]
+    assert "Workload `stream`: RSS (MB) after so many posts" in smoke_run["out"].read_text(encoding="utf-8")
     sessions = smoke_run["suites"]["profile"]["sessions"]
     assert set(sessions) == {"feed", "all_pii"} and sessions["feed"]["inclusive"]
     stage_groups = smoke_run["suites"]["profile"]["stages"]["groups"]
@@ -294,6 +297,9 @@ class _NoFindings(System):
 
     def scan_many(self, texts: Sequence[str], n_process: int = 1, batch_size: int = 64) -> list[list[Span]]:
         return [[] for _ in texts]
+
+    def freeze(self) -> None:
+        pass
 
 
 @pytest.mark.corpus
@@ -389,6 +395,9 @@ class _Logged(System):
         self._log.append((self.key, f"batch {n_process}"))
         return [[] for _ in texts]
 
+    def freeze(self) -> None:
+        self._log.append((self.key, "freeze"))
+
 
 def test_systems_take_turns_pass_by_pass_and_batch_by_batch() -> None:
     from benchmarks.speed import _corpus_run
@@ -404,3 +413,33 @@ def test_systems_take_turns_pass_by_pass_and_batch_by_batch() -> None:
     assert log[14:] == [("a", "batch 1"), ("b", "batch 1"), ("a", "batch 2"), ("b", "batch 2")] * 2
     for row in result["systems"].values():
         assert len(row["p99_ms_per_pass"]) == 2 and row["batch_2"]["posts_per_s"] > 0
+
+
+@pytest.mark.corpus
+def test_systems_are_warmed_up_on_other_posts_then_frozen(shared_data: Path) -> None:
+    from benchmarks.speed import warm_up_and_freeze
+
+    log: list[tuple[str, str]] = []
+    systems = {"a": _Logged("a", log), "b": _Logged("b", log)}
+    settings = preset("smoke", data_dir=shared_data, warmup_posts=40)
+    warm_up_and_freeze(systems, settings, Progress(False))
+    assert log == [("a", "scan")] * 40 + [("a", "freeze")] + [("b", "scan")] * 40 + [("b", "freeze")]
+    warm = {r.text for r in datasets.build_warmup(shared_data, 40, settings.seed)}
+    feed = datasets.build_feed(shared_data, 400, settings.seed, warmup=40)
+    all_pii = datasets.build_all_pii(shared_data, None, settings.seed, warmup=40)
+    assert len(warm) == 40 and sum(1 for r in datasets.build_warmup(shared_data, 40, settings.seed) if r.spans) == 2
+    assert not warm & {r.text for r in feed} and not warm & {r.text for r in all_pii}
+    assert len(all_pii) == len(datasets.pii_sentences(shared_data)) - 2
+    assert datasets.build_feed(shared_data, 400, settings.seed) != feed  # the held-out posts change the draw
+
+
+def test_a_stream_repeats_the_posts_with_every_digit_redrawn() -> None:
+    from benchmarks.memory import stream_texts
+
+    records = [Record("a", "call 555-0100 now"), Record("b", "no digits")]
+    texts = stream_texts(records, 5, seed=1)
+    assert len(texts) == 5 and texts[1] == texts[3] == "no digits"
+    shapes = {t.translate(str.maketrans("0123456789", "##########")) for t in texts[0::2]}
+    assert shapes == {"call ###-#### now"}
+    assert len(set(texts[0::2])) == 3  # new numbers each time
+    assert stream_texts(records, 5, seed=1) == texts
