@@ -184,6 +184,16 @@ class IntentDetector:
     def __repr__(self) -> str:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
 
+    @property
+    def lexeme_attributes(self) -> frozenset[int]:
+        """The spaCy attribute ids read from lexemes: those the patterns name, and LOWER and IS_ALPHA
+        (read by the candidate index and the end-of-match checks)."""
+        from spacy.attrs import IDS, IS_ALPHA, LOWER
+
+        named = {key for patterns in self._patterns.values() for pattern in patterns for token in pattern
+                 for key in token}
+        return frozenset({LOWER, IS_ALPHA, *(IDS[key] for key in named if key in IDS)})
+
     # -- public API ---------------------------------------------------------------------
 
     def has_cue(self, text: str) -> bool:

@@ -94,6 +94,7 @@ class Scanner:
         blank = spacy.blank("en")
         drop_plain_whitespace_special_cases(blank)
         self.intents = IntentDetector(self.config.patterns_dir, blank, vocab_limit=self.config.vocab_limit)
+        limit_lexeme_attributes(blank, self.intents.lexeme_attributes)  # nothing else reads its lexemes
         self.lexicon = ContextLexicon.load(self.config.patterns_dir)
         policy_path = self.config.policy_path or self.config.patterns_dir / "policies" / "default.toml"
         self.policy = Policy.load(policy_path)

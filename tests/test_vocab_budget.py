@@ -119,3 +119,26 @@ def test_vocab_limit_is_checked() -> None:
     with pytest.raises(ConfigError, match="vocab_limit"):
         ScannerConfig.from_mapping({"vocab_limit": "many"})
     assert ScannerConfig.from_mapping({"vocab_limit": 10}).vocab_limit == 10
+
+
+def test_the_intent_tokenizer_keeps_every_attribute_its_patterns_read_and_finds_the_same_intents() -> None:
+    import json
+    from pathlib import Path
+
+    from scanner.intents import IntentDetector
+    from scanner.nlp import drop_plain_whitespace_special_cases
+
+    scanner = Scanner()
+    vocab: Any = scanner.intents._nlp.vocab  # the scanner's own blank pipeline, pruned
+    named = {key for patterns in scanner.intents._patterns.values() for p in patterns for token in p for key in token}
+    full_blank = spacy.blank("en")
+    drop_plain_whitespace_special_cases(full_blank)
+    full_getters: Any = full_blank.vocab
+    needed = {attrs.IDS[k] for k in named if k in attrs.IDS} | {attrs.LOWER, attrs.IS_ALPHA}
+    assert set(vocab.lex_attr_getters) == needed & set(full_getters.lex_attr_getters)
+    assert attrs.LIKE_NUM not in vocab.lex_attr_getters  # pruned: no pattern reads it
+    reference = IntentDetector(scanner.config.patterns_dir, full_blank)
+    lines = (Path(__file__).parent / "data" / "labeled_posts.jsonl").read_text(encoding="utf-8").splitlines()
+    posts = [json.loads(line)["text"] for line in lines if line.strip()] + unique_posts(60, seed=4)
+    assert any(reference.detect(p) for p in posts)
+    assert [scanner.intents.detect(p) for p in posts] == [reference.detect(p) for p in posts]
