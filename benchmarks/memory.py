@@ -9,9 +9,10 @@ mark of the whole process, interpreter and model included). Workloads:
 - ``1MB``: the speed suite's 1 MB text (feed posts joined) (for Presidio only with
   ``--presidio-1mb``: in a trial it took about 4 minutes and 3.5 GB);
 - ``stream``: a long run of posts with words the process has not seen, as a service meets
-  them: the all-PII posts over and over, each time with every digit re-drawn (seeded), so
-  phone, card, house and postal numbers are new. spaCy keeps a lexeme for every distinct
-  token it sees; the RSS is sampled ten times along the run to show whether memory levels off.
+  them: the all-PII posts over and over, each time with every digit and every letter of a
+  capitalised word re-drawn (seeded, case kept), so numbers, names, streets, towns and
+  e-mail addresses are new. spaCy keeps a lexeme for every distinct token it sees; the RSS
+  is sampled ten times along the run to show whether memory levels off.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import random
 import re
 import resource
+import string
 import subprocess
 import sys
 import time
@@ -35,7 +37,7 @@ from .settings import Progress, Settings
 WORKLOADS = ("posts", "1MB", "stream")
 CURVE_POINTS = 10  # RSS samples along a run
 RSS_TARGET_MB = 350.0
-_DIGIT = re.compile(r"[0-9]")
+_NEW_WORD = re.compile(r"[0-9]+|\b[A-Z][A-Za-z]+")  # re-drawn in each post of the stream
 
 
 def _status_mb(field: str) -> float | None:
@@ -81,12 +83,18 @@ def workload_texts(workload: str, settings: Settings) -> list[str]:
 
 
 def stream_texts(records: Sequence[datasets.Record], n: int, seed: int) -> list[str]:
-    """``n`` posts: ``records`` over and over, every digit re-drawn (seeded) each time."""
+    """``n`` posts: ``records`` over and over, each time with every digit and every letter of a
+    capitalised word re-drawn (seeded; lower case stays lower case, upper case upper case)."""
     if not records:
         raise ValueError("no posts to build a stream from")
     rng = random.Random(seed)
-    digits = "0123456789"
-    return [_DIGIT.sub(lambda _m: rng.choice(digits), records[i % len(records)].text) for i in range(n)]
+
+    def redraw(match: re.Match[str]) -> str:
+        return "".join(rng.choice(string.digits) if ch.isdigit() else
+                       rng.choice(string.ascii_uppercase if ch.isupper() else string.ascii_lowercase)
+                       for ch in match.group())
+
+    return [_NEW_WORD.sub(redraw, records[i % len(records)].text) for i in range(n)]
 
 
 def child(system_key: str, texts_file: Path) -> dict[str, Any]:

@@ -76,16 +76,22 @@ in-scope identifier other than PERSON (a name alone is not private information);
 *non-PII post* is a tweet with no in-scope labeled span (no PERSON span once `@mentions`
 are set aside). (a) feed: 95% non-PII posts + 5% PII sentences, shuffled with a fixed
 seed; (b) all-PII: the PII sentences; (c) long texts: feed posts joined by newlines,
-cut to 10,000 / 100,000 / 1,000,000 characters.
+cut to 10,000 / 100,000 / 1,000,000 characters. (a) and (b) leave out the 1,500 warm-up posts.
 
-**Timing.** `time.perf_counter`; each system is warmed up on a few posts before timing;
+**First sight.** Before anything is timed, each system scans 1,500 posts of its own (5% PII
+sentences, none of them in (a) or (b)) and is then *frozen*: spaCy's vocabulary and tokenizer
+cache (and our NER's word table) learn nothing more: ours through `Scanner.freeze_vocabulary()`,
+Presidio's calls inside spaCy memory zones. Every pass then costs what a warmed-up service pays
+for posts it has not seen; without this, a post's second pass found all its words cached (a PII
+post ~1 ms faster for us, the p99 of a fresh feed 2.46 -> 1.90 ms).
+
+**Timing.** `time.perf_counter`; each system is also warmed up on a few posts of each corpus;
 one-at-a-time = one `scan()` call per post, each timed, in three passes over the corpus
 (full mode) of which the fastest pass is reported, its percentiles included; batch = one
 `scan_many()` call over the corpus (worker start-up included for N processes), timed three
 times (full mode) with the fastest run counted. Taking the fastest run is what `timeit`
 does: slower runs measure the machine's other jobs. It is the same for every system; long
-texts = median of an odd number of runs (full mode: 5 at 10 KB, 3 at 100 KB and 1 MB) after the
-same warm-up (the first run of a size meets words no earlier run did). The systems run one
+texts = median of an odd number of runs (full mode: 5 at 10 KB, 3 at 100 KB and 1 MB). The systems run one
 after the other in the same process, on a shared 2-core machine: absolute numbers are noisy,
 ratios within one run are the comparison.
 Peak RSS: `VmHWM` of a fresh child process that loads one system and scans the
@@ -463,7 +469,7 @@ def memory_section(mem: Mapping[str, Any]) -> str:
     return (f"## Memory (peak RSS, fresh process per row)\n\nWorkload `posts`: {mem.get('posts')} feed posts then "
             f"the all-PII posts, one at a time; `1MB`: one 1,000,000-character text; `stream`: "
             f"{mem.get('stream_posts', '?')} posts with words not seen before (the all-PII posts again and again, "
-            f"every digit re-drawn each time).\n\n{body}{stream}")
+            f"every digit and every letter of a capitalised word re-drawn each time).\n\n{body}{stream}")
 
 
 def stages_table(stage_times: Mapping[str, Any] | None) -> str:
@@ -514,10 +520,12 @@ def run_section(suites: Mapping[str, Any]) -> str:
         meta = suite.get("meta", {})
         machine = meta.get("machine", machine)
         rows.append([name, meta.get("mode", "?"), f"`{meta.get('command', '?')}`",
-                     _get(meta, "machine", "date") or "?", fmt(suite.get("seconds"), 0)])
+                     _get(meta, "machine", "date") or "?", str(_get(meta, "machine", "commit") or "?"),
+                     fmt(suite.get("seconds"), 0)])
     if not rows:
         return "## How these numbers were produced\n\n_No stored suite results yet: run `python -m benchmarks all`._"
-    parts = ["## How these numbers were produced", table(["suite", "mode", "command", "date", "seconds"], rows)]
+    parts = ["## How these numbers were produced",
+             table(["suite", "mode", "command", "date", "commit", "seconds"], rows)]
     if machine:
         packages = ", ".join(f"{k} {v}" for k, v in machine.get("packages", {}).items())
         parts.append(

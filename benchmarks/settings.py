@@ -48,7 +48,7 @@ class Settings:
     # memory / profile
     memory_posts: int = 1000
     memory_workloads: tuple[str, ...] = ("posts", "1MB", "stream")
-    stream_posts: int = 10_000
+    stream_posts: int = 20_000
     profile_posts: int = 1500
     progress: bool = True
     command: str = ""

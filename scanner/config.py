@@ -28,7 +28,7 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 DEFAULT_MIN_CONFIDENCE = 0.5
 DEFAULT_REGEX_TIMEOUT = 1.0
 DEFAULT_MAX_TEXT_CHARS = 2_000_000
-DEFAULT_VOCAB_LIMIT = 30_000
+DEFAULT_VOCAB_LIMIT = 20_000
 """Lexemes each spaCy vocabulary of a scanner keeps (see ``scanner.nlp.VocabBudget``)."""
 DEFAULT_FINGERPRINT_SALT = "scanner-v1"
 DEFAULT_CONTEXT_BOOST = 0.35
