@@ -200,8 +200,8 @@ def limit_lexeme_attributes(nlp: Language, keep: Iterable[int]) -> None:
     attribute functions of its language on it (``like_num``, ``like_url``, ``is_stop``, ...),
     each string result going into the StringStore: ~18 us per new token here, against ~6 us
     for the ones a NER model's features read. Only for a pipeline whose every reader of
-    lexemes is known (the scanner's NER-only pipeline with the fused engine): other attributes
-    of new words are left unset (zero / False).
+    lexemes is known (the scanner's NER-only pipeline with the fused engine, and its intent
+    tokenizer): other attributes of new words are left unset (zero / False).
     """
     wanted = set(keep)
     vocab: Any = nlp.vocab  # spaCy's stubs leave lex_attr_getters out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,6 +89,7 @@ class Scanner:
         self._ner: _NerEngine | None = None
         self._ner_budget: VocabBudget | None = None
         self._vocab_frozen = False
+        self._load_lock = threading.RLock()  # threads of one scanner load the model and its budget once
         import spacy
 
         # intent patterns use tokenizer attributes only: a blank English pipeline is enough
@@ -105,33 +107,36 @@ class Scanner:
     @property
     def nlp(self) -> Language:
         """The spaCy pipeline (loaded on first use, NER component only)."""
-        if self._nlp is None:
-            from .nlp import load_pipeline
+        with self._load_lock:
+            if self._nlp is None:
+                from .nlp import load_pipeline
 
-            self._nlp = load_pipeline(self.config.spacy_model, matmul=self.config.spacy_matmul)
-        return self._nlp
+                self._nlp = load_pipeline(self.config.spacy_model, matmul=self.config.spacy_matmul)
+            return self._nlp
 
     @property
     def ner_budget(self) -> VocabBudget:
         """The bound on the NER pipeline's vocabulary (loads the pipeline)."""
-        nlp = self.nlp
-        if self._ner_budget is None or self._ner_budget.nlp is not nlp:
-            self._ner_budget = VocabBudget(nlp, self.config.vocab_limit)
-            if self._vocab_frozen:
-                self._ner_budget.freeze()
-        return self._ner_budget
+        with self._load_lock:
+            nlp = self.nlp
+            if self._ner_budget is None or self._ner_budget.nlp is not nlp:
+                self._ner_budget = VocabBudget(nlp, self.config.vocab_limit)
+                if self._vocab_frozen:
+                    self._ner_budget.freeze()
+            return self._ner_budget
 
     @property
     def ner_engine(self) -> _NerEngine:
         """What turns text into Docs with entities: the fused NumPy NER when the pipeline allows it, else spaCy."""
-        if self._ner is None:
-            from .fused_ner import FusedNer
+        with self._load_lock:
+            if self._ner is None:
+                from .fused_ner import FusedNer
 
-            fused = FusedNer.from_pipeline(self.nlp) if self.config.ner_engine == "fused" else None
-            if fused is not None:  # nothing else reads this pipeline's lexemes
-                limit_lexeme_attributes(self.nlp, fused.lexeme_attributes)
-            self._ner = fused if fused is not None else _SpacyNer(self.nlp)
-        return self._ner
+                fused = FusedNer.from_pipeline(self.nlp) if self.config.ner_engine == "fused" else None
+                if fused is not None:  # nothing else reads this pipeline's lexemes
+                    limit_lexeme_attributes(self.nlp, fused.lexeme_attributes)
+                self._ner = fused if fused is not None else _SpacyNer(self.nlp)
+            return self._ner
 
     def freeze_vocabulary(self) -> None:
         """Keep spaCy's vocabularies as they are now: later calls free the lexemes they make.
