@@ -238,7 +238,7 @@ def build_feed(data_dir: Path, n: int, seed: int, pii_share: float = 0.05, warmu
     clean = non_pii_posts(data_dir)
     pii = pii_sentences(data_dir)
     if warmup:
-        held_clean, held_pii = _warmup_split(data_dir, warmup, seed, pii_share)
+        held_clean, held_pii = _warmup_split(clean, pii, warmup, seed, pii_share)
         held_out = {r.text for r in held_clean + held_pii}
         clean = [r for r in clean if r.text not in held_out]
         pii = [r for r in pii if r.text not in held_out]
@@ -251,16 +251,17 @@ def build_warmup(data_dir: Path, n: int, seed: int, pii_share: float = 0.05) -> 
     """Posts for warming a system up before it is timed: ``pii_share`` PII sentences among
     non-PII tweets, drawn with their own seed; :func:`build_feed` and :func:`build_all_pii`
     given the same ``warmup`` size leave them out. At most a quarter of each pool."""
-    clean, pii = _warmup_split(data_dir, n, seed, pii_share)
+    clean, pii = _warmup_split(non_pii_posts(data_dir), pii_sentences(data_dir), n, seed, pii_share)
     picked = clean + pii
     random.Random(seed).shuffle(picked)
     return picked
 
 
-def _warmup_split(data_dir: Path, n: int, seed: int, pii_share: float = 0.05) -> tuple[list[Record], list[Record]]:
+def _warmup_split(
+    clean: Sequence[Record], pii: Sequence[Record], n: int, seed: int, pii_share: float = 0.05
+) -> tuple[list[Record], list[Record]]:
+    """The warm-up's tweets and PII sentences, drawn from the two pools."""
     n_pii = round(n * pii_share)
-    clean = non_pii_posts(data_dir)
-    pii = pii_sentences(data_dir)
     order = random.Random(seed + 1)
     clean_pick = order.sample(clean, min(n - n_pii, len(clean) // 4))
     pii_pick = order.sample(pii, min(n_pii, len(pii) // 4))
@@ -270,8 +271,9 @@ def _warmup_split(data_dir: Path, n: int, seed: int, pii_share: float = 0.05) ->
 def build_all_pii(data_dir: Path, n: int | None, seed: int, warmup: int = 0) -> list[Record]:
     """Corpus (b): posts that all hold private data (PII sentences of presidio_synth), none of
     them among the ``warmup`` posts of :func:`build_warmup`."""
-    held_out = {r.text for r in _warmup_split(data_dir, warmup, seed)[1]} if warmup else set()
-    return subsample([r for r in pii_sentences(data_dir) if r.text not in held_out], n, seed)
+    pii = pii_sentences(data_dir)
+    held_out = {r.text for r in _warmup_split(non_pii_posts(data_dir), pii, warmup, seed)[1]} if warmup else set()
+    return subsample([r for r in pii if r.text not in held_out], n, seed)
 
 
 def build_long_text(posts: Sequence[Record], size: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -232,13 +233,13 @@ class Scanner:
         jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
                 for offset, chunk in ner_chunks(p.norm.text)]
         docs: list[list[tuple[int, str, Doc]]] = [[] for _ in pendings]
-        if not jobs:
-            return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
-        ner = self.ner_engine
-        with self.ner_budget.session(sum(len(chunk) for _, _, chunk in jobs)):  # the Docs are used up inside
-            with single_threaded_blas():
-                for (i, offset, chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
-                    docs[i].append((offset, chunk, doc))
+        # the Docs are used up inside the session
+        with self.ner_budget.session(sum(len(c) for _, _, c in jobs)) if jobs else contextlib.nullcontext():
+            if jobs:
+                ner = self.ner_engine
+                with single_threaded_blas():
+                    for (i, offset, chunk), doc in zip(jobs, ner.pipe(chunk for _, _, chunk in jobs), strict=True):
+                        docs[i].append((offset, chunk, doc))
             return [self._finish(p, d) for p, d in zip(pendings, docs, strict=True)]
 
     # -- phases -----------------------------------------------------------------------
