@@ -21,7 +21,7 @@ from typing import Any
 
 from . import REPO_ROOT, datasets, speed, stages
 from .settings import Progress, Settings
-from .systems import System, make_system
+from .systems import OurScanner, System, make_system
 
 TOP = 15
 ENTRY = "scanner/scanner.py"  # time is attributed from the Scanner's entry points down
@@ -101,16 +101,13 @@ def profile_system(system: System, texts: Sequence[str], warmup: int, html: Path
 
 
 def run_stages(settings: Settings, progress: Progress) -> dict[str, Any]:
-    """Stage timing (see :mod:`benchmarks.stages`) on the feed (a), on a Scanner of its own."""
-    from scanner import Scanner, ScannerConfig
-
+    """Stage timing (see :mod:`benchmarks.stages`) on the feed (a), on a Scanner of its own
+    (warmed up and frozen as the speed suite's systems are)."""
     records = datasets.build_feed(settings.data_dir, settings.feed_size, settings.seed, warmup=settings.warmup_posts)
     progress(f"profile: stage timing, ours (ner=auto) on (a) feed ({len(records)} posts, {settings.passes} passes)")
-    scanner = Scanner(ScannerConfig(ner="auto"))
-    for record in datasets.build_warmup(settings.data_dir, settings.warmup_posts, settings.seed):
-        scanner.scan(record.text)
-    scanner.freeze_vocabulary()  # as the speed suite's systems (speed.warm_up_and_freeze)
-    per_post = stages.time_stages(scanner, [r.text for r in records], settings.passes)
+    system = OurScanner("auto")
+    speed.warm_up_and_freeze({system.key: system}, settings, progress)
+    per_post = stages.time_stages(system.scanner, [r.text for r in records], settings.passes)
     return {**stages.summarize(records, per_post), "passes": settings.passes}
 
 
