@@ -98,6 +98,9 @@ def instrument(scanner: Any, clock: StageClock) -> Callable[[], None]:
         detector.may_fire = clock.timed(stage, detector.may_fire)
         detector.detect = clock.timed(stage, detector.detect, eager=True)
     scanner.intents = _Overriding(scanner.intents, detect=clock.timed("intents", scanner.intents.detect))
+    if scanner.doc_intents is not None:  # the intent matcher on the NER Docs (private: benchmark only)
+        scanner._doc_intents = _Overriding(scanner.doc_intents,
+                                           detect_in_doc=clock.timed("intents", scanner.doc_intents.detect_in_doc))
     scanner.policy = _Overriding(scanner.policy, evaluate=clock.timed("policy", scanner.policy.evaluate))
     scanner._ner = _TimedNer(scanner.ner_engine, clock)  # the engine ``scan`` calls (private: benchmark only)
     module_stages = {"detect_signals": "signals", "redact": "redaction"}  # functions scan() calls by module name

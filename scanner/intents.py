@@ -185,6 +185,11 @@ class IntentDetector:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
 
     @property
+    def nlp(self) -> Language:
+        """The pipeline whose tokenizer and vocabulary the patterns match on."""
+        return self._nlp
+
+    @property
     def lexeme_attributes(self) -> frozenset[int]:
         """The spaCy attribute ids read from lexemes: those the patterns name, and LOWER and IS_ALPHA
         (read by the candidate index and the end-of-match checks)."""
@@ -210,11 +215,21 @@ class IntentDetector:
         if not self._cue.search(lowered):
             return ()
         with self.budget.session(len(text)) if self.budget is not None else contextlib.nullcontext():
-            doc = self._nlp.make_doc(text)
-            candidates = self._required.candidates(doc, lowered)
-            if not candidates:
-                return ()
-            return self.detect_doc(doc, [self._rule_matcher(candidates)])
+            return self._detect_candidates(self._nlp.make_doc(text), lowered)
+
+    def detect_in_doc(self, doc: Doc, text: str) -> tuple[Intent, ...]:
+        """As :meth:`detect`, on a Doc of ``text`` made elsewhere by this detector's pipeline
+        (such as the scanner's NER Doc: the post is then tokenized once, not twice)."""
+        lowered = text.lower()
+        if not self._cue.search(lowered):
+            return ()
+        return self._detect_candidates(doc, lowered)
+
+    def _detect_candidates(self, doc: Doc, lowered: str) -> tuple[Intent, ...]:
+        candidates = self._required.candidates(doc, lowered)
+        if not candidates:
+            return ()
+        return self.detect_doc(doc, [self._rule_matcher(candidates)])
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""

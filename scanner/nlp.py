@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,24 @@ def drop_plain_whitespace_special_cases(nlp: Language) -> None:
              if key.isspace() and len(tokens) == 1 and dict(tokens[0]) in ({ORTH: key}, {"ORTH": key})}
     if plain:
         tokenizer.rules = {key: tokens for key, tokens in rules.items() if key not in plain}
+
+
+def same_tokenizer(a: Language, b: Language) -> bool:
+    """True when the two pipelines' tokenizers have the same special cases and the same prefix,
+    suffix, infix, token and URL patterns: they split every text into the same tokens."""
+    from spacy.tokenizer import Tokenizer
+
+    first, second = a.tokenizer, b.tokenizer
+    if not isinstance(first, Tokenizer) or not isinstance(second, Tokenizer):
+        return False
+
+    def pattern(fn: Any) -> Any:  # a compiled regex's bound method, else the callable itself
+        owner = getattr(fn, "__self__", None)
+        return (owner.pattern, owner.flags, fn.__name__) if isinstance(owner, re.Pattern) else fn
+
+    names = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
+    return (first.rules == second.rules and first.faster_heuristics == second.faster_heuristics
+            and all(pattern(getattr(first, n)) == pattern(getattr(second, n)) for n in names))
 
 
 def entity_spans(doc: Doc) -> list[tuple[int, int, str]]:

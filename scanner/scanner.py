@@ -21,6 +21,7 @@ from .nlp import (
     drop_plain_whitespace_special_cases,
     limit_blas_threads_for_process,
     limit_lexeme_attributes,
+    same_tokenizer,
     single_threaded_blas,
 )
 from .normalize import NormalizedText, normalize
@@ -61,6 +62,7 @@ class _Pending:
     warnings: list[str] = field(default_factory=list)
     intents: tuple[Intent, ...] = ()
     needs_doc: bool = False
+    intents_from_docs: bool = False  # the intents are found on the NER Docs in _finish (one tokenization)
 
 
 class Scanner:
@@ -89,6 +91,8 @@ class Scanner:
         self._nlp: Language | None = None
         self._ner: _NerEngine | None = None
         self._ner_budget: VocabBudget | None = None
+        self._doc_intents: IntentDetector | None = None
+        self._doc_intents_checked = False
         self._vocab_frozen = False
         self._load_lock = threading.RLock()  # threads of one scanner load the model and its budget once
         import spacy
@@ -134,10 +138,24 @@ class Scanner:
                 from .fused_ner import FusedNer
 
                 fused = FusedNer.from_pipeline(self.nlp) if self.config.ner_engine == "fused" else None
-                if fused is not None:  # nothing else reads this pipeline's lexemes
-                    limit_lexeme_attributes(self.nlp, fused.lexeme_attributes)
+                if fused is not None:  # nothing else reads this pipeline's lexemes but the intent matcher
+                    limit_lexeme_attributes(self.nlp, {*fused.lexeme_attributes, *self.intents.lexeme_attributes})
                 self._ner = fused if fused is not None else _SpacyNer(self.nlp)
             return self._ner
+
+    @property
+    def doc_intents(self) -> IntentDetector | None:
+        """The intent matcher on the NER pipeline, for posts that run NER anyway: it matches on
+        their NER Docs instead of tokenizing them again. None when that pipeline's tokenizer
+        does not split text as the intent matcher's own (a custom pipeline): those posts are
+        then tokenized twice."""
+        with self._load_lock:
+            if not self._doc_intents_checked:
+                _ = self.ner_engine  # its lexemes get the attributes the intent patterns read
+                if same_tokenizer(self.nlp, self.intents.nlp):
+                    self._doc_intents = IntentDetector(self.config.patterns_dir, self.nlp)
+                self._doc_intents_checked = True
+            return self._doc_intents
 
     def freeze_vocabulary(self) -> None:
         """Keep spaCy's vocabularies as they are now: later calls free the lexemes they make.
@@ -279,10 +297,18 @@ class Scanner:
                 continue
             if detector.may_fire(norm.text):
                 pending.hits.extend(self._refined(norm.text, detector.id, detector.detect(data)))
+        if self._doc_detectors and self._ner_is_certain(pending) and self.doc_intents is not None:
+            pending.needs_doc = pending.intents_from_docs = True  # intents wait for the NER Docs
+            return pending
         pending.intents = self._intents(norm)  # cheap without a cue word: detect() checks it first
         if self._doc_detectors:
             pending.needs_doc = self._wants_ner(pending)
         return pending
+
+    def _ner_is_certain(self, pending: _Pending) -> bool:
+        """Whether the post runs NER whatever its intents (see :meth:`_wants_ner`)."""
+        mode = self.config.ner
+        return mode == "always" or (mode == "auto" and bool(pending.hits))
 
     def _wants_ner(self, pending: _Pending) -> bool:
         mode = self.config.ner
@@ -316,7 +342,7 @@ class Scanner:
         findings = [f for f in (self._to_finding(norm, *item) for item in hits) if f is not None]
         resolved = tuple(resolve_overlaps(findings))
         warnings = tuple(pending.warnings)
-        intents = pending.intents
+        intents = self._intents(norm, docs) if pending.intents_from_docs else pending.intents
         if not resolved and not intents:  # nothing for the policy layer to judge
             return Report(text=norm.original, warnings=warnings, context=pending.context, redacted_text=norm.original)
         signals = detect_signals(norm.original, resolved, intents, pending.context, self.lexicon)
@@ -325,11 +351,19 @@ class Scanner:
                       context=pending.context, violations=decision.violations, verdict=decision.verdict,
                       redacted_text=redact(norm.original, resolved))
 
-    def _intents(self, norm: NormalizedText) -> tuple[Intent, ...]:
-        """Intents in the normalised text (line-aligned chunks), with offsets into the original."""
+    def _intents(self, norm: NormalizedText, docs: list[tuple[int, str, Doc]] | None = None) -> tuple[Intent, ...]:
+        """Intents in the normalised text (line-aligned chunks), with offsets into the original;
+        matched on the chunks' NER ``docs`` when given (see :attr:`doc_intents`)."""
+        found: Iterable[tuple[int, tuple[Intent, ...]]]
+        if docs is None:
+            found = ((offset, self.intents.detect(chunk)) for offset, chunk in ner_chunks(norm.text))
+        else:
+            detector = self.doc_intents
+            assert detector is not None  # posts wait for NER Docs only when it exists
+            found = ((offset, detector.detect_in_doc(doc, chunk)) for offset, chunk, doc in docs)
         out = []
-        for offset, chunk in ner_chunks(norm.text):
-            for intent in self.intents.detect(chunk):
+        for offset, intents in found:
+            for intent in intents:
                 start, end = norm.span(intent.start + offset, intent.end + offset)
                 out.append(dataclasses.replace(intent, start=start, end=end))
         return tuple(out)

@@ -22,17 +22,23 @@ def _word(rng: random.Random) -> str:
 
 
 def unique_posts(n: int, seed: int = 0) -> list[str]:
-    """Contact cards and threats whose names, numbers and addresses no earlier post used."""
+    """Contact cards and threats whose names, numbers and addresses no earlier post used.
+
+    Threats without an identifier are tokenized by the intent matcher's own pipeline; posts
+    with one by the NER pipeline alone (the intent matcher reads their NER Doc)."""
     rng = random.Random(seed)
     posts = []
     for i in range(n):
         first, last = _word(rng), _word(rng)
         phone = f"{rng.randint(200, 989)}-{rng.randint(200, 989)}-{rng.randint(1000, 9999)}"
-        if i % 3 == 0:
+        if i % 4 == 0:
             posts.append(f"{first} {last}\nPhone: {phone}\nE-mail: {first.lower()}{i}@example.org\n"
                          f"Address: {rng.randint(1, 9999)} {last} Street, Springfield, IL 62704")
-        elif i % 3 == 1:
+        elif i % 4 == 1:
             posts.append(f"I will dox {first} {last}, everyone will see where {first} lives: {phone}")
+        elif i % 4 == 2:
+            others = " ".join(_word(rng) for _ in range(6))
+            posts.append(f"I will dox {first} {last} and {others}, everyone will see where they live")
         else:
             posts.append(f"call {first} at {phone} about the {_word(rng).lower()} party")
     return posts
@@ -102,10 +108,12 @@ def test_new_words_get_the_lexeme_attributes_ner_reads_as_a_full_pipeline_gives_
     scanner = Scanner()
     _ = scanner.ner_engine  # prunes the lexeme attribute functions
     vocab: Any = scanner.nlp.vocab
-    assert set(vocab.lex_attr_getters) == {attrs.NORM, attrs.PREFIX, attrs.SUFFIX, attrs.SHAPE,
-                                                       attrs.IS_SPACE}
+    # the NER model's features, and what the intent patterns read (they also match on NER Docs)
+    assert set(vocab.lex_attr_getters) == {attrs.NORM, attrs.PREFIX, attrs.SUFFIX, attrs.SHAPE, attrs.IS_SPACE,
+                                           *scanner.intents.lexeme_attributes} - {attrs.LENGTH}
     full = load_pipeline(scanner.config.spacy_model)
-    columns = [attrs.ORTH, attrs.NORM, attrs.PREFIX, attrs.SUFFIX, attrs.SHAPE, attrs.IS_SPACE]
+    columns = [attrs.ORTH, attrs.NORM, attrs.PREFIX, attrs.SUFFIX, attrs.SHAPE, attrs.IS_SPACE,
+               attrs.LOWER, attrs.IS_ALPHA, attrs.IS_TITLE, attrs.LENGTH]
     for post in [*unique_posts(30, seed=3), "Ünïcode Straße 12\n\t 🙂 x@y.z https://a.b/c?d=1 O'Neil-Smith"]:
         ours, theirs = scanner.nlp.make_doc(post), full.make_doc(post)
         assert (ours.to_array(columns) == theirs.to_array(columns)).all()
