@@ -22,9 +22,9 @@ min_digits         no        the rule runs only if the text has at least this ma
 min_digit_run      no        the rule runs only if the text has this many digits in a row (``\\d``
                              as the ``regex`` module reads it); one digit-run search per post
                              serves every rule
-prefilter          no        a shape every text the rule can flag contains, searched with the
-                             standard library's ``re`` (no time limit needed: see
-                             :mod:`scanner.prefilter`) before the rule's own regex
+prefilter          no        a shape every text the rule can flag contains, searched without a
+                             time limit (none needed: see :mod:`scanner.prefilter`) before the
+                             rule's own regex
 context            no        words/phrases near the hit that raise confidence
 negative_context   no        words/phrases near the hit that lower confidence
 requires_context   no        drop the hit unless a ``context`` word is near (default false)
@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -100,7 +99,7 @@ class Rule:
     keywords: frozenset[str] = frozenset()
     min_digits: int = 0
     min_digit_run: int = 0
-    prefilter: re.Pattern[str] | None = field(default=None, repr=False)
+    prefilter: regex.Pattern[str] | None = field(default=None, repr=False)
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     requires_context: bool = False

@@ -36,6 +36,7 @@ def test_linear_shapes_compile(source: str) -> None:
     ("a+", "repeat may not exceed"), ("x*", "repeat may not exceed"), ("a{2,}", "repeat may not exceed"),
     ("a{0,65}", "repeat may not exceed"), ("(ab)", "no groups"), ("(?:ab){2}", "single character"),
     ("(?=a)b", "look-arounds"), ("ab|cd", "alternation"), ("(", "does not compile"),
+    ("a{e<=1}", "repeat count"), (r"\p{L}", "does not compile"),
 ])
 def test_anything_that_could_backtrack_is_refused(source: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
