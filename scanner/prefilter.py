@@ -1,11 +1,15 @@
 """Prefilters: cheap shapes a text must contain before a rule's own regex runs.
 
 A rule's regex runs in the ``regex`` module with a time limit, and the limit alone costs
-~2 us per call (two CPU-clock system calls). A prefilter is searched first, with the
-standard library's ``re`` and no time limit; that is safe because a prefilter may only be
-a sequence of single characters (literals, classes, ``.``, anchors and word boundaries),
-each repeated at most ``MAX_REPEAT`` times: no groups, alternation, look-arounds or
-unbounded repeats, so a search costs at most ``len(text) * (sum of repeats)`` steps.
+~2 us per call (two CPU-clock system calls). A prefilter is searched first, in the same
+module (so ``\\d``, ``\\w``, ``\\s`` and case folding mean what they mean in the rule: the
+standard library's ``\\d`` misses the digits of newer Unicode versions) but with no time
+limit; that is safe because a prefilter may only be a sequence of single characters
+(literals, classes, ``.``, anchors and word boundaries), each repeated at most
+``MAX_REPEAT`` times: no groups, alternation, look-arounds or unbounded repeats, so a search
+costs at most ``len(text) * (sum of repeats)`` steps. The shape is checked with the standard
+library's parser, which refuses the ``regex`` module's own extensions (``\\p{..}``, fuzzy
+matching, ...).
 
 A prefilter must hold in every text its rule can flag; the rule examples test checks
 that every match example passes its rule's prefilter.
@@ -21,20 +25,26 @@ import importlib
 import re
 from typing import Any
 
+import regex
+
 MAX_REPEAT = 64
 _parser: Any = importlib.import_module("re._parser")  # the standard library's own regex parser
 _const: Any = importlib.import_module("re._constants")
 
+# a brace outside a repeat count: the regex module may read "{e<=1}" as fuzzy matching (write \x7b)
+_STRAY_BRACE = re.compile(r"\{(?![0-9]*,?[0-9]*\})")
 _SINGLE = {_const.LITERAL, _const.NOT_LITERAL, _const.IN, _const.ANY}
 _REPEATS = {_const.MAX_REPEAT, _const.MIN_REPEAT}
 
 
-def compile_prefilter(source: str) -> re.Pattern[str]:
-    """``source`` compiled by ``re``; ValueError (saying why) when it is not a linear shape."""
+def compile_prefilter(source: str) -> regex.Pattern[str]:
+    """``source`` compiled by ``regex`` (version 0); ValueError (saying why) when it is not a linear shape."""
     try:
         parsed = _parser.parse(source)
     except re.error as exc:
         raise ValueError(f"does not compile: {exc}") from None
+    if _STRAY_BRACE.search(source):
+        raise ValueError(r"may use '{' only in a repeat count (write a literal brace as \x7b)")
     for op, arg in parsed:
         if op in _SINGLE or op is _const.AT:
             continue
@@ -47,7 +57,10 @@ def compile_prefilter(source: str) -> re.Pattern[str]:
             continue
         raise ValueError("only characters, classes, anchors and bounded repeats are allowed "
                          "(no groups, alternation or look-arounds)")
-    return re.compile(source)
+    try:
+        return regex.compile(source, regex.VERSION0)
+    except regex.error as exc:  # a class the two modules read differently, e.g. "[[:x]"
+        raise ValueError(f"does not compile: {exc}") from None
 
 
 def first_chars(source: str) -> str | None:

@@ -19,9 +19,12 @@ keywords           no        lower-case substrings; the rule runs only if the lo
                              with ``requires_context`` and no keywords gets the first word
                              of each context phrase as keywords (an error if one is a single letter).
 min_digits         no        the rule runs only if the text has at least this many digits
-prefilter          no        a shape every text the rule can flag contains, searched with the
-                             standard library's ``re`` (no time limit needed: see
-                             :mod:`scanner.prefilter`) before the rule's own regex
+min_digit_run      no        the rule runs only if the text has this many digits in a row (``\\d``
+                             as the ``regex`` module reads it); one digit-run search per post
+                             serves every rule
+prefilter          no        a shape every text the rule can flag contains, searched without a
+                             time limit (none needed: see :mod:`scanner.prefilter`) before the
+                             rule's own regex
 context            no        words/phrases near the hit that raise confidence
 negative_context   no        words/phrases near the hit that lower confidence
 requires_context   no        drop the hit unless a ``context`` word is near (default false)
@@ -44,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -74,7 +76,7 @@ FLAG_NAMES: Mapping[str, int] = {
 _KNOWN_KEYS = {
     "id", "type", "subtype", "regex", "flags", "group", "confidence", "keywords", "context",
     "negative_context", "requires_context", "context_window", "validators", "filters",
-    "entropy_min", "preview", "attributes", "annotator", "min_digits", "prefilter", "examples",
+    "entropy_min", "preview", "attributes", "annotator", "min_digits", "min_digit_run", "prefilter", "examples",
 }
 
 
@@ -96,7 +98,8 @@ class Rule:
     group: str | None = None
     keywords: frozenset[str] = frozenset()
     min_digits: int = 0
-    prefilter: re.Pattern[str] | None = field(default=None, repr=False)
+    min_digit_run: int = 0
+    prefilter: regex.Pattern[str] | None = field(default=None, repr=False)
     context: tuple[str, ...] = ()
     negative_context: tuple[str, ...] = ()
     requires_context: bool = False
@@ -110,9 +113,11 @@ class Rule:
     matches: tuple[Example, ...] = field(default=(), repr=False)
     no_matches: tuple[Example, ...] = field(default=(), repr=False)
 
-    def may_fire(self, present: frozenset[str], digits: int) -> bool:
-        """Whether the rule can match a text with these keywords present and this many digits."""
-        return digits >= self.min_digits and (not self.keywords or not self.keywords.isdisjoint(present))
+    def may_fire(self, present: frozenset[str], digits: int, digit_run: int | None = None) -> bool:
+        """Whether the rule can match a text with these keywords present, this many digits and
+        this longest run of digits (None: not checked)."""
+        return (digits >= self.min_digits and (digit_run is None or digit_run >= self.min_digit_run)
+                and (not self.keywords or not self.keywords.isdisjoint(present)))
 
     def accepts(self, value: str) -> bool:
         """Validators, filters and entropy floor for a matched value."""
@@ -172,6 +177,17 @@ def lower(text: str) -> str:
 def count_digits(text: str) -> int:
     """The number of ASCII digits in ``text`` (once per post)."""
     return sum(text.count(d) for d in "0123456789")
+
+
+# Linear (one character class, no backtracking into it), so it needs no time limit; the regex
+# module's \d, not the standard library's, which misses digits of newer Unicode versions
+_DIGIT_RUN = regex.compile(r"\d+", regex.VERSION0)
+
+
+@functools.lru_cache(maxsize=8)
+def longest_digit_run(text: str) -> int:
+    """The length of the longest run of digits in ``text`` (once per post, when a rule asks)."""
+    return max(map(len, _DIGIT_RUN.findall(text)), default=0)
 
 
 def _context_words(phrase: str) -> list[str]:
@@ -272,6 +288,9 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     min_digits = raw.get("min_digits", 0)
     if not isinstance(min_digits, int) or isinstance(min_digits, bool) or min_digits < 0:
         problems.append(f"{where}: 'min_digits' must be a non-negative integer")
+    min_digit_run = raw.get("min_digit_run", 0)
+    if not isinstance(min_digit_run, int) or isinstance(min_digit_run, bool) or min_digit_run < 0:
+        problems.append(f"{where}: 'min_digit_run' must be a non-negative integer")
     if requires_context and not keywords:
         keywords = tuple(sorted({words[0] for words in (_context_words(c) for c in context) if words}))
         if any(len(k) < 2 for k in keywords):  # "a" (from "a/c") is in nearly every post: it rules out nothing
@@ -325,6 +344,7 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         group=group,
         keywords=frozenset(keywords),
         min_digits=min_digits,
+        min_digit_run=min_digit_run,
         prefilter=prefilter,
         context=context,
         negative_context=negative,
@@ -435,6 +455,11 @@ class KeywordIndex:
         return out
 
 
+def _digits_suffice(rule: Rule, text: str, digits: int) -> bool:
+    """The rule's digit count and digit run checks on ``text`` (the run searched only if needed)."""
+    return digits >= rule.min_digits and (not rule.min_digit_run or longest_digit_run(text) >= rule.min_digit_run)
+
+
 class RuleDetector(Detector):
     """A detector running one family of regex rules, keyword-prefiltered."""
 
@@ -456,7 +481,7 @@ class RuleDetector(Detector):
         self._memo: tuple[str, list[Rule]] = ("", [])
 
     def _runnable(self, text: str) -> list[Rule]:
-        """The rules whose keyword and digit pre-checks pass (memoised for the last text)."""
+        """The rules whose keyword, digit and digit-run pre-checks pass (memoised for the last text)."""
         memo = self._memo
         if memo[0] is text:
             return memo[1]
@@ -465,7 +490,7 @@ class RuleDetector(Detector):
         if keyed or self._unkeyed:
             candidates = [*self._unkeyed, *keyed] if keyed else list(self._unkeyed)
             digits = count_digits(text)
-            runnable = [r for r in dict.fromkeys(candidates) if digits >= r.min_digits]
+            runnable = [r for r in dict.fromkeys(candidates) if _digits_suffice(r, text, digits)]
             if keyed:  # in the family's order, whatever the order the keywords were found in
                 runnable.sort(key=lambda r: self._position[id(r)])
         self._memo = (text, runnable)

@@ -1,4 +1,5 @@
-"""Prefilters (scanner/prefilter.py): only linear shapes load, and each one holds wherever its rule matches."""
+"""Prefilters (scanner/prefilter.py): only linear shapes load, and each one holds wherever its rule matches.
+So does each rule's ``min_digit_run``, the other per-text shape check before a rule's regex."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from hypothesis import strategies as st
 from scanner import ScannerConfig
 from scanner.errors import PatternError
 from scanner.prefilter import compile_prefilter, first_chars
-from scanner.rules import Rule, load_families, parse_family
+from scanner.rules import Rule, load_families, longest_digit_run, parse_family
 
-RULES = [r for f in load_families(ScannerConfig().patterns_dir / "rules") for r in f.rules if r.prefilter is not None]
+ALL_RULES = [r for f in load_families(ScannerConfig().patterns_dir / "rules") for r in f.rules]
+RULES = [r for r in ALL_RULES if r.prefilter is not None]
+GATED = [r for r in ALL_RULES if r.prefilter is not None or r.min_digit_run]
+
+
+def _gates_pass(rule: Rule, text: str) -> bool:
+    """The rule's prefilter and digit-run checks let ``text`` through."""
+    return (rule.prefilter is None or rule.prefilter.search(text) is not None) and (
+        longest_digit_run(text) >= rule.min_digit_run)
 
 
 @pytest.mark.parametrize("source", [r"(?i):[0-9a-f]{0,4}:", r"[\w.%+-]@[A-Za-z0-9]", r"\bab\d{3}", "a|b",
@@ -27,25 +36,44 @@ def test_linear_shapes_compile(source: str) -> None:
     ("a+", "repeat may not exceed"), ("x*", "repeat may not exceed"), ("a{2,}", "repeat may not exceed"),
     ("a{0,65}", "repeat may not exceed"), ("(ab)", "no groups"), ("(?:ab){2}", "single character"),
     ("(?=a)b", "look-arounds"), ("ab|cd", "alternation"), ("(", "does not compile"),
+    ("a{e<=1}", "repeat count"), (r"\p{L}", "does not compile"),
 ])
 def test_anything_that_could_backtrack_is_refused(source: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         compile_prefilter(source)
 
 
+_DEMO_RULE = {"id": "demo.word", "type": "DEMO", "regex": r"\bsecret\d+\b", "confidence": 0.8,
+              "examples": {"match": ["a secret42 here"], "no_match": ["nothing"]}}
+
+
 def test_a_bad_prefilter_is_a_load_error_naming_the_rule() -> None:
-    rule = {"id": "demo.word", "type": "DEMO", "regex": r"\bsecret\d+\b", "confidence": 0.8, "prefilter": "s+",
-            "examples": {"match": ["a secret42 here"], "no_match": ["nothing"]}}
+    rule = dict(_DEMO_RULE, prefilter="s+")
     with pytest.raises(PatternError, match=r"demo\.word.*'prefilter' a repeat"):
         parse_family({"family": "demo", "rules": [rule]}, "x.toml")
 
 
 def test_some_rules_use_prefilters() -> None:
     assert {"ip.v6", "email.address", "cred_url.userinfo", "crypto.btc_base58"} <= {r.id for r in RULES}
+    assert {"national_id.es_dni", "payment_card.compact"} <= {r.id for r in ALL_RULES if r.min_digit_run}
+
+
+@pytest.mark.parametrize(("text", "run"), [("", 0), ("abc", 0), ("a1b22c", 2), ("12 345-6789", 4),
+                                           ("\u0663\u0664\u0665", 3), ("1\U00010d402", 3)])
+def test_longest_digit_run_counts_digits_as_the_rules_do(text: str, run: int) -> None:
+    # Arabic-Indic and Unicode 16 (Garay) digits are \d to the regex module
+    assert longest_digit_run(text) == run
+
+
+def test_a_bad_digit_run_is_a_load_error() -> None:
+    rule = dict(_DEMO_RULE, min_digit_run=-1)
+    with pytest.raises(PatternError, match=r"'min_digit_run' must be a non-negative integer"):
+        parse_family({"family": "demo", "rules": [rule]}, "x.toml")
 
 
 # characters that tell the standard library's and the regex module's classes apart
-_TRICKY = " \t\n\x1c\x1f\xa0\u2003\u200b\u0301\u212a\u017f_-.:@/#?%+'\"<>[]{}"
+# (and a digit of Unicode 16, which only the regex module knows)
+_TRICKY = " \t\n\x1c\x1f\xa0\u2003\u200b\u0301\u212a\u017f\U00010d40_-.:@/#?%+'\"<>[]{}"
 
 
 @st.composite
@@ -71,22 +99,21 @@ def _single_edits(text: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_prefilter_holds_after_any_single_edit_of_a_match_example(rule: Rule) -> None:
-    assert rule.prefilter is not None
+@pytest.mark.parametrize("rule", GATED, ids=lambda r: r.id)
+def test_gates_hold_after_any_single_edit_of_a_match_example(rule: Rule) -> None:
     for example in rule.matches:
         for text in _single_edits(example.text):
             if rule.pattern.search(text):
-                assert rule.prefilter.search(text), f"{rule.id}: prefilter misses a match after one edit"
+                assert _gates_pass(rule, text), f"{rule.id}: prefilter or digit run misses a match after one edit"
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", GATED, ids=lambda r: r.id)
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
-def test_prefilter_holds_wherever_the_rule_matches(rule: Rule, data: st.DataObject) -> None:
+def test_gates_hold_wherever_the_rule_matches(rule: Rule, data: st.DataObject) -> None:
     text = data.draw(_mutated_example(rule))
     if rule.pattern.search(text):
-        assert rule.prefilter is not None and rule.prefilter.search(text), f"{rule.id}: prefilter misses a match"
+        assert _gates_pass(rule, text), f"{rule.id}: prefilter or digit run misses a match"
 
 
 @pytest.mark.parametrize(("source", "first"), [

@@ -15,7 +15,7 @@ from scanner import ScannerConfig
 from scanner.detectors.base import ScanInput
 from scanner.normalize import normalize
 from scanner.refine import score
-from scanner.rules import Example, Rule, load_families
+from scanner.rules import Example, Rule, load_families, longest_digit_run
 
 CONFIG = ScannerConfig()
 FAMILIES = load_families(CONFIG.patterns_dir / "rules")
@@ -64,7 +64,8 @@ def test_match_example_passes_the_pre_check(rule: Rule, example: Example) -> Non
     # the keyword / digit pre-check must not rule out a text the rule is meant to flag
     text = normalize(example.text).text
     present = frozenset(k for k in rule.keywords if k in text.lower())
-    assert rule.may_fire(present, sum(c.isdigit() for c in text)), f"{rule.id}: pre-check rules out a match example"
+    digits, run = sum(c.isdigit() for c in text), longest_digit_run(text)
+    assert rule.may_fire(present, digits, run), f"{rule.id}: pre-check rules out a match example"
     assert rule.prefilter is None or rule.prefilter.search(text), f"{rule.id}: prefilter rules out a match example"
 
 
