@@ -2,7 +2,8 @@
 
 Steps, in order:
 
-1. NFKC per character (full-width digits and letters, ligatures, compatibility forms);
+1. NFKC per character (full-width digits and letters, ligatures, compatibility forms), and a
+   decimal digit of any other script (Arabic-Indic, Devanagari, ...) as its ASCII digit;
 2. removal of zero-width characters, word joiners, BOMs and soft hyphens;
 3. de-obfuscation of e-mail addresses written with spelled-out or bracketed
    ``at`` / ``dot`` (``john dot smith at gmail dot com``, ``john[at]gmail[.]com``).
@@ -111,6 +112,15 @@ class _Builder:
         return "".join(self.parts), _OffsetMap(self.segments)
 
 
+def _fold(char: str) -> str:
+    """NFKC of one character; a decimal digit of any script as its ASCII digit, which NFKC
+    leaves as it is ("٣" stays "٣"), so that every detector and pre-check reads it as a digit."""
+    folded = unicodedata.normalize("NFKC", char)
+    if len(folded) == 1 and not folded.isascii() and folded.isdecimal():
+        return str(unicodedata.decimal(folded))
+    return folded
+
+
 def _fold_characters(text: str) -> tuple[str, _OffsetMap] | None:
     """NFKC and invisible-character removal; None when nothing changes."""
     if text.isascii():
@@ -121,7 +131,7 @@ def _fold_characters(text: str) -> tuple[str, _OffsetMap] | None:
     for match in _SPECIAL.finditer(text):
         i = match.start()
         char = text[i]
-        folded = "" if char in _REMOVED else unicodedata.normalize("NFKC", char)
+        folded = "" if char in _REMOVED else _fold(char)
         if folded == char:
             continue
         changed = True

@@ -17,6 +17,8 @@ from scanner.normalize import normalize
         ("ana at yahoo.com", "ana@yahoo.com", "ana at yahoo.com"),
         ("call ０２０ ７９４６ ０９５８", "020 7946 0958", "０２０ ７９４６ ０９５８"),
         ("ssn 078\u200b-05-\u00ad1120", "078-05-1120", "078\u200b-05-\u00ad1120"),
+        ("رقمي ٠٧٨-٠٥-١١٢٠ شكرا", "078-05-1120", "٠٧٨-٠٥-١١٢٠"),  # Arabic-Indic digits (NFKC keeps them)
+        ("फ़ोन ०२० ७९४६ ०९५८", "020 7946 0958", "०२० ७९४६ ०९५८"),  # Devanagari digits
     ],
 )
 def test_normalised_value_maps_back_to_what_was_typed(text: str, expected: str, value: str) -> None:
@@ -87,3 +89,21 @@ def test_the_cheap_cue_passes_every_obfuscation_form() -> None:
         rewritten = _deobfuscate_emails(text)
         assert rewritten is not None and "@" in rewritten[0], text
     assert _deobfuscate_emails("meet me at the park at 7pm. see you there") is None
+
+
+@given(st.text(alphabet=st.characters(whitelist_categories=("Nd",)), min_size=1, max_size=20))
+def test_every_decimal_digit_becomes_its_ascii_digit(digits: str) -> None:
+    import unicodedata
+
+    assert normalize(digits).text == "".join(str(unicodedata.decimal(d)) for d in digits)
+
+
+def test_identifiers_in_other_scripts_digits_are_found_and_redacted() -> None:
+    from scanner import Scanner
+
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    scanner = Scanner()
+    for text, typ in [("my card 4539 1488 0343 6467 thanks", "CREDIT_CARD"), ("my ssn is 536-22-4179 ok", "US_SSN")]:
+        report = scanner.scan(text.translate(arabic))
+        assert [f.type for f in report.findings] == [typ]
+        assert report.redacted_text == scanner.scan(text).redacted_text
