@@ -36,7 +36,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -386,6 +386,14 @@ class _Span:
     rule: str
 
 
+@dataclass
+class _Memo:
+    """Results of pure helpers for one post, by offset: a unit written before a start, a tail after an end."""
+
+    unit_before: dict[int, int | None] = field(default_factory=dict)
+    tails: dict[int, tuple[int, bool, bool, bool]] = field(default_factory=dict)
+
+
 _TOKEN = regex.compile(r"\S+")
 _CORNER_OF = regex.compile(r"(?i)(?:the\s+)?corner\s+of\s+")
 # End of a clause: ! ? ; : or a full stop after a lower-case word (not "St." or "N.").
@@ -470,6 +478,7 @@ class AddressDetector(Detector):
     def _street_spans(self, data: ScanInput, run: frozenset[str]) -> Iterator[_Span]:
         text = data.text
         lex = self.lexicon
+        memo = _Memo()  # street lines of one post often share their start or their tail
         for name, pattern in lex.anchors:
             if name not in run:
                 continue
@@ -488,14 +497,14 @@ class AddressDetector(Detector):
                         continue
                 elif self._has_stop_word(text[start:end]) or self._has_unit_word(text[start:end]):
                     continue
-                span = self._extend(text, start, end, name)
+                span = self._extend(text, start, end, name, memo)
                 if name == "numbered_lower" and span.confidence < BASE[name] + BONUS_UNIT + BONUS_LOCALITY - 1e-9:
                     continue  # a lower-case shape needs its unit and a locality, whatever the context
                 yield span
         for m in data.finditer(lex.cue, f"{self.id}:cue") if "cue" in run else ():
             start, end = m.span("addr")
             if not self._has_stop_word(text[start:end]):
-                yield self._extend(text, start, end, "cue")
+                yield self._extend(text, start, end, "cue", memo)
 
     def _is_stop(self, token: str) -> bool:
         word = token.strip(".,").lower()
@@ -545,18 +554,22 @@ class AddressDetector(Detector):
                 break
         return last_good
 
-    def _extend(self, text: str, start: int, end: int, name: str) -> _Span:
-        lex = self.lexicon
+    def _extend(self, text: str, start: int, end: int, name: str, memo: _Memo) -> _Span:
         confidence = BASE[name]
         if name in {"prefix", "prefix_named", "compound", "postfix", "cue", "prefix_lower", "prefix_lower_num"} and (
             text[start].isdigit()
         ):
             confidence += BONUS_HOUSE_NUMBER * (2 if name == "prefix_named" else 1)
-        before = lex.unit_before.search(text, max(0, start - 30), start)
-        if before:
-            start = before.start()
+        if start not in memo.unit_before:
+            before = self.lexicon.unit_before.search(text, max(0, start - 30), start)
+            memo.unit_before[start] = before.start() if before else None
+        unit_start = memo.unit_before[start]
+        if unit_start is not None:
+            start = unit_start
             confidence += BONUS_UNIT
-        tail_end, unit, locality, postcode = self._tail(text, end)
+        if end not in memo.tails:
+            memo.tails[end] = self._tail(text, end)
+        tail_end, unit, locality, postcode = memo.tails[end]
         confidence += BONUS_UNIT * unit + BONUS_LOCALITY * locality + BONUS_POSTCODE * postcode
         return _Span(start, tail_end, confidence, name)
 
