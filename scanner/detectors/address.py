@@ -90,7 +90,9 @@ _LOWW = rf"\p{{Ll}}[{_L}'’\-]*+"
 _WORD = rf"[{_L}][{_L}'’\-]*+"
 # Start of a word: no letter, apostrophe or hyphen before it (patterns start only at word starts).
 _WSTART = rf"(?<![{_L}'’\-])"
-_NUM = r"\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w])"
+# Atomic: a shorter match of a house number ("12" of "12-14") is followed by "-" or "/", never by
+# what the patterns put after a number (a space, a unit, the end): backtracking into it is wasted.
+_NUM = r"(?>\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w]))"
 _ORD = r"\d{1,3}(?i:st|nd|rd|th)(?![\w])"
 _SP = r"[ \t]+"
 # Between tail items: a comma, and at most one line break (plus one blank line), with
@@ -256,12 +258,16 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
     dirs = rf"{alt(directions)}\.?"
     part = alt(particles)
     name_tok = rf"(?:{capw}\.?|{ordn}|{loww})"
-    lead = rf"(?<![/#\-][ \t]?)(?<![\w.])(?:{num}{sp}){{1,2}}"
+    # One or two house numbers. The cheap look-behind first (it fails inside a digit run); the
+    # spaces possessive: what follows a lead never starts with a space.
+    lead = rf"(?<![\w.])(?<![/#\-][ \t]?)(?:{num}[ \t]++){{1,2}}"
     suffix_strong = rf"(?i:{alt_i(strong)})\.?"
     suffix_weak = rf"(?i:{alt_i(weak)})\.?"
     pre = alt(prefixes, boundary=False)
     # Prefix types: after a house number any case; alone, as written in the lexicon.
-    prefix = rf"(?:{lead})?(?<![{_L}\d.]){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
+    # (a lead ends with a space, so the look-behind is only needed without it: an alternation is
+    # faster than an optional lead followed by the look-behind)
+    prefix = rf"(?:{lead}|(?<![{_L}\d.])){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
     prefix_lower = rf"{lead}(?i:{alt_i([p for p in prefixes if p.lower() not in cased_only], boundary=False)})(?={sp})"
     ending = alt_i(endings, boundary=False)
     postfix_alt = alt_i(postfix, boundary=False)
