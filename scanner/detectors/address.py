@@ -105,6 +105,9 @@ _WORDS = regex.compile(r"[\p{L}\p{M}]+")
 _DIGIT = regex.compile(r"\d")
 _NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}'’\-]*+[ \t]")
 _COMMA_GAP = regex.compile(r"[ \t,]+")
+# Every GB or CA postcode shape of the lexicon holds a digit followed by a capital ("SW1A 2AA",
+# "K1A 0B1"; checked in the tests): a scan for that pair is ~9x cheaper than for the shapes.
+_GB_CA_HINT = re.compile(r"[0-9][A-Z]")
 # Longest street line looked at before a postcode (usaddress labels this window only).
 POSTCODE_LOOKBACK = 160
 
@@ -445,10 +448,16 @@ class AddressDetector(Detector):
             run.add("directional")
         if _NUMBER_NAME.search(text):
             run.add("numbered")
-        if lex.gb_ca_evidence.search(text) or any(self._state_before(text, m.start())
-                                                  for m in lex.us_zip.finditer(text)):
+        if self._has_postcode(text):
             run.add("postcode")
         return frozenset(run)
+
+    def _has_postcode(self, text: str) -> bool:
+        """A GB or CA postcode, or a ZIP right after a state."""
+        lex = self.lexicon
+        if _GB_CA_HINT.search(text) and lex.gb_ca_evidence.search(text):
+            return True
+        return any(self._state_before(text, m.start()) for m in lex.us_zip.finditer(text))
 
     def _state_before(self, text: str, pos: int) -> bool:
         return self.lexicon.state_before.search(text[max(0, pos - 40):pos]) is not None
