@@ -343,6 +343,26 @@ def test_the_standard_library_postcode_evidence_agrees_with_the_regex_pattern(sh
     assert hits > 10
 
 
+def test_every_gb_or_ca_postcode_has_a_digit_before_a_capital(shared_data: Path) -> None:
+    """The evidence runs the GB/CA shapes only on texts where a digit is followed by a capital."""
+    import random
+
+    from benchmarks import datasets
+    from scanner.detectors.address import _GB_CA_HINT
+
+    texts = [e for key in ("gb", "ca") for e in LEXICON.postcode_examples[key]]
+    texts += [r.text for r in datasets.load_presidio_synth(shared_data)]
+    rng = random.Random(5)  # strings of capitals, digits and spaces: every shape of both patterns
+    texts += ["".join(rng.choice("ABCEGHKMNRSTVWXYZ0123456789 ") for _ in range(rng.randint(5, 8)))
+              for _ in range(200_000)]
+    matched = 0
+    for text in texts:
+        for m in LEXICON.gb_ca.finditer(text):
+            assert _GB_CA_HINT.search(m.group()), m.group()
+            matched += 1
+    assert matched > 1000
+
+
 def test_word_lists_compiled_as_tries_match_like_plain_alternations(
     lexicon_word_texts: Callable[[Path, str], list[str]],
 ) -> None:

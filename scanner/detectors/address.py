@@ -36,7 +36,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +90,9 @@ _LOWW = rf"\p{{Ll}}[{_L}'’\-]*+"
 _WORD = rf"[{_L}][{_L}'’\-]*+"
 # Start of a word: no letter, apostrophe or hyphen before it (patterns start only at word starts).
 _WSTART = rf"(?<![{_L}'’\-])"
-_NUM = r"\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w])"
+# Atomic: a shorter match of a house number ("12" of "12-14") is followed by "-" or "/", never by
+# what the patterns put after a number (a space, a unit, the end): backtracking into it is wasted.
+_NUM = r"(?>\d{1,6}(?:[A-Za-z](?![\p{L}\d]))?(?:[-/]\d{1,5})?(?![\w]))"
 _ORD = r"\d{1,3}(?i:st|nd|rd|th)(?![\w])"
 _SP = r"[ \t]+"
 # Between tail items: a comma, and at most one line break (plus one blank line), with
@@ -103,6 +105,9 @@ _WORDS = regex.compile(r"[\p{L}\p{M}]+")
 _DIGIT = regex.compile(r"\d")
 _NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}'’\-]*+[ \t]")
 _COMMA_GAP = regex.compile(r"[ \t,]+")
+# Every GB or CA postcode shape of the lexicon holds a digit followed by a capital ("SW1A 2AA",
+# "K1A 0B1"; checked in the tests): a scan for that pair is ~9x cheaper than for the shapes.
+_GB_CA_HINT = re.compile(r"[0-9][A-Z]")
 # Longest street line looked at before a postcode (usaddress labels this window only).
 POSTCODE_LOOKBACK = 160
 
@@ -256,12 +261,16 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
     dirs = rf"{alt(directions)}\.?"
     part = alt(particles)
     name_tok = rf"(?:{capw}\.?|{ordn}|{loww})"
-    lead = rf"(?<![/#\-][ \t]?)(?<![\w.])(?:{num}{sp}){{1,2}}"
+    # One or two house numbers. The cheap look-behind first (it fails inside a digit run); the
+    # spaces possessive: what follows a lead never starts with a space.
+    lead = rf"(?<![\w.])(?<![/#\-][ \t]?)(?:{num}[ \t]++){{1,2}}"
     suffix_strong = rf"(?i:{alt_i(strong)})\.?"
     suffix_weak = rf"(?i:{alt_i(weak)})\.?"
     pre = alt(prefixes, boundary=False)
     # Prefix types: after a house number any case; alone, as written in the lexicon.
-    prefix = rf"(?:{lead})?(?<![{_L}\d.]){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
+    # (a lead ends with a space, so the look-behind is only needed without it: an alternation is
+    # faster than an optional lead followed by the look-behind)
+    prefix = rf"(?:{lead}|(?<![{_L}\d.])){pre}(?={sp}(?:{part}{sp}|\p{{Ll}}['’])?\p{{Lu}})"
     prefix_lower = rf"{lead}(?i:{alt_i([p for p in prefixes if p.lower() not in cased_only], boundary=False)})(?={sp})"
     ending = alt_i(endings, boundary=False)
     postfix_alt = alt_i(postfix, boundary=False)
@@ -386,6 +395,14 @@ class _Span:
     rule: str
 
 
+@dataclass
+class _Memo:
+    """Results of pure helpers for one post, by offset: a unit written before a start, a tail after an end."""
+
+    unit_before: dict[int, int | None] = field(default_factory=dict)
+    tails: dict[int, tuple[int, bool, bool, bool]] = field(default_factory=dict)
+
+
 _TOKEN = regex.compile(r"\S+")
 _CORNER_OF = regex.compile(r"(?i)(?:the\s+)?corner\s+of\s+")
 # End of a clause: ! ? ; : or a full stop after a lower-case word (not "St." or "N.").
@@ -431,10 +448,16 @@ class AddressDetector(Detector):
             run.add("directional")
         if _NUMBER_NAME.search(text):
             run.add("numbered")
-        if lex.gb_ca_evidence.search(text) or any(self._state_before(text, m.start())
-                                                  for m in lex.us_zip.finditer(text)):
+        if self._has_postcode(text):
             run.add("postcode")
         return frozenset(run)
+
+    def _has_postcode(self, text: str) -> bool:
+        """A GB or CA postcode, or a ZIP right after a state."""
+        lex = self.lexicon
+        if _GB_CA_HINT.search(text) and lex.gb_ca_evidence.search(text):
+            return True
+        return any(self._state_before(text, m.start()) for m in lex.us_zip.finditer(text))
 
     def _state_before(self, text: str, pos: int) -> bool:
         return self.lexicon.state_before.search(text[max(0, pos - 40):pos]) is not None
@@ -470,6 +493,7 @@ class AddressDetector(Detector):
     def _street_spans(self, data: ScanInput, run: frozenset[str]) -> Iterator[_Span]:
         text = data.text
         lex = self.lexicon
+        memo = _Memo()  # street lines of one post often share their start or their tail
         for name, pattern in lex.anchors:
             if name not in run:
                 continue
@@ -488,14 +512,14 @@ class AddressDetector(Detector):
                         continue
                 elif self._has_stop_word(text[start:end]) or self._has_unit_word(text[start:end]):
                     continue
-                span = self._extend(text, start, end, name)
+                span = self._extend(text, start, end, name, memo)
                 if name == "numbered_lower" and span.confidence < BASE[name] + BONUS_UNIT + BONUS_LOCALITY - 1e-9:
                     continue  # a lower-case shape needs its unit and a locality, whatever the context
                 yield span
         for m in data.finditer(lex.cue, f"{self.id}:cue") if "cue" in run else ():
             start, end = m.span("addr")
             if not self._has_stop_word(text[start:end]):
-                yield self._extend(text, start, end, "cue")
+                yield self._extend(text, start, end, "cue", memo)
 
     def _is_stop(self, token: str) -> bool:
         word = token.strip(".,").lower()
@@ -545,18 +569,22 @@ class AddressDetector(Detector):
                 break
         return last_good
 
-    def _extend(self, text: str, start: int, end: int, name: str) -> _Span:
-        lex = self.lexicon
+    def _extend(self, text: str, start: int, end: int, name: str, memo: _Memo) -> _Span:
         confidence = BASE[name]
         if name in {"prefix", "prefix_named", "compound", "postfix", "cue", "prefix_lower", "prefix_lower_num"} and (
             text[start].isdigit()
         ):
             confidence += BONUS_HOUSE_NUMBER * (2 if name == "prefix_named" else 1)
-        before = lex.unit_before.search(text, max(0, start - 30), start)
-        if before:
-            start = before.start()
+        if start not in memo.unit_before:
+            before = self.lexicon.unit_before.search(text, max(0, start - 30), start)
+            memo.unit_before[start] = before.start() if before else None
+        unit_start = memo.unit_before[start]
+        if unit_start is not None:
+            start = unit_start
             confidence += BONUS_UNIT
-        tail_end, unit, locality, postcode = self._tail(text, end)
+        if end not in memo.tails:
+            memo.tails[end] = self._tail(text, end)
+        tail_end, unit, locality, postcode = memo.tails[end]
         confidence += BONUS_UNIT * unit + BONUS_LOCALITY * locality + BONUS_POSTCODE * postcode
         return _Span(start, tail_end, confidence, name)
 
