@@ -302,7 +302,7 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
         # lower-case posts: "<number> <name> <number>" right before a unit
         "numbered_lower": rf"{lead}(?:{loww}{sp}){{0,2}}{loww}{sp}{num}(?=[ \t]*,?[ \t]*{unit_ahead})",
         "directional": rf"{lead}{dirs}{sp}(?:{capw}\.?{sp}){{0,2}}{capw}(?![{_L}\d])",
-        "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{alt_i(boxes)}){sp}?#?\d{{1,6}}(?!\d)",
+        "po_box": rf"(?:{num}{sp})?(?<![{_L}])(?i:{alt_i(boxes)})(?:{sp})?#?\d{{1,6}}(?!\d)",
         "military": (
             rf"(?i:(?:{alt_i(mil_unit)}){sp}\d{{1,5}},?{sp}box{sp}\d{{1,5}}|(?:{alt_i(ships)}){sp}{word}(?:{sp}{capw})?)"
             rf"[ \t]*,?[ \t]*\r?\n?[ \t]*(?i:{alt_i(mil_post)}){sp}(?i:{alt_i(mil_zone)}){sp}\d{{5}}(?!\d)"
