@@ -91,7 +91,7 @@ def test_the_cheap_cue_passes_every_obfuscation_form() -> None:
     assert _deobfuscate_emails("meet me at the park at 7pm. see you there") is None
 
 
-@given(st.text(alphabet=st.characters(whitelist_categories=("Nd",)), min_size=1, max_size=20))
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=20))
 def test_every_decimal_digit_becomes_its_ascii_digit(digits: str) -> None:
     import unicodedata
 
