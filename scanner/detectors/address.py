@@ -155,6 +155,7 @@ class AddressLexicon:
     directions: frozenset[str]
     compound_endings: tuple[str, ...]
     gb_ca: regex.Pattern[str]
+    box_words: frozenset[str]  # the words of the P.O. box phrases, lower case, without dots and commas
     # the same pattern compiled by the standard library when it can (2.5x faster here; used for the
     # evidence check, which needs no time limit: these shapes hold no nested repetition)
     gb_ca_evidence: re.Pattern[str] | regex.Pattern[str]
@@ -372,6 +373,7 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
         directions=frozenset(directions),
         compound_endings=tuple(e.lower() for e in endings),
         gb_ca=_compile(gb_ca, "gb_ca", problems),
+        box_words=frozenset(w.strip(",.").lower() for phrase in boxes for w in phrase.split()),
         gb_ca_evidence=_compile_stdlib(gb_ca) or _compile(gb_ca, "gb_ca", problems),
         us_zip=shapes["us_zip"],
         state_before=_compile(
@@ -742,6 +744,10 @@ class AddressDetector(Detector):
         while first < len(tokens) and labels[first] not in {
             "AddressNumber", "USPSBoxType", "OccupancyType", "SubaddressType", "BuildingName", "StreetNamePreType",
         }:
+            first += 1
+        # usaddress may take the word before a box phrase as part of its type ("hey P.O. Box 45")
+        while (first + 1 < len(tokens) and labels[first] == labels[first + 1] == "USPSBoxType"
+               and tokens[first].group().strip(",.").lower() not in self.lexicon.box_words):
             first += 1
         if first >= len(tokens) or tokens[first].start() >= anchor_start:
             return None
