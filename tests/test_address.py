@@ -386,3 +386,12 @@ def test_word_lists_compiled_as_tries_match_like_plain_alternations(
         for text in texts:
             got = [(m.span(), m.groupdict()) for m in b.finditer(text)]
             assert got == [(m.span(), m.groupdict()) for m in a.finditer(text)], (name, text)
+
+
+def test_a_state_code_glued_to_a_word_is_no_state_before_a_zip_even_at_the_window_edge() -> None:
+    # the state look-up reads the 40 characters before a ZIP; "TX" here starts exactly there
+    for prefix, expected in (("Austin ", True), ("xyz", False)):
+        text = f"{prefix}TX{' ' * 38}78701"
+        zip_start = text.index("78701")
+        assert zip_start - 40 == text.index("TX")
+        assert DETECTOR._state_before(text, zip_start) is expected

@@ -462,7 +462,8 @@ class AddressDetector(Detector):
         return any(self._state_before(text, m.start()) for m in lex.us_zip.finditer(text))
 
     def _state_before(self, text: str, pos: int) -> bool:
-        return self.lexicon.state_before.search(text[max(0, pos - 40):pos]) is not None
+        # searched in place (not in a slice): its look-behind sees the letter before a glued state code
+        return self.lexicon.state_before.search(text, max(0, pos - 40), pos) is not None
 
     def may_fire(self, text: str) -> bool:
         return bool(self.evidence(text))
