@@ -245,15 +245,15 @@ def wnut_posts(data_root: Path, limit: int = 1000) -> list[str]:
 def rules_run_per_post(posts: Sequence[str], patterns_dir: Path | None = None) -> tuple[float, Counter[str]]:
     """The mean number of credential rules whose keyword and digit pre-checks pass per post, and the count per rule."""
     from scanner.resources import default_patterns_dir
-    from scanner.rules import KeywordIndex, count_digits, load_families
+    from scanner.rules import KeywordIndex, count_digits, load_families, longest_digit_run
 
     root = (patterns_dir or default_patterns_dir()) / "rules" / "credentials"
     rules = [r for f in load_families(root) for r in f.rules]
     index = KeywordIndex(k for r in rules for k in r.keywords)
     runs: Counter[str] = Counter()
     for post in posts:
-        present, digits = index.present(post), count_digits(post)
-        runs.update(r.id for r in rules if r.may_fire(present, digits))
+        present, digits, digit_run = index.present(post), count_digits(post), longest_digit_run(post)
+        runs.update(r.id for r in rules if r.may_fire(present, digits, digit_run))
     return (sum(runs.values()) / len(posts) if posts else 0.0), runs
 
 
