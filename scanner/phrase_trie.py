@@ -126,6 +126,24 @@ class WordGate:
                 found |= names
         return frozenset(found)
 
+    def starts(self, text: str) -> dict[str, list[int]] | None:
+        """Where the patterns may match in ASCII ``text``, for patterns whose matches begin with
+        one of their words: name -> the sorted offsets of its words after a non-letter (empty: it
+        cannot match). A name with nothing to look for is left out (scan the whole text for it).
+        None for non-ASCII text."""
+        if not text.isascii():
+            return None
+        found: dict[str, set[int]] = {name: set() for name in self.names - self._always}
+        if not self._empty:
+            lowered = text.lower()
+            for end, (length, names) in self._automaton.iter(lowered):
+                start = end - length + 1
+                if start == 0 or not lowered[start - 1].isalpha():
+                    for name in names:
+                        if name in found:
+                            found[name].add(start)
+        return {name: sorted(offsets) for name, offsets in found.items()}
+
     def ruled_out(self, text: str) -> frozenset[str]:
         """The names of the patterns that cannot match ``text`` (none for non-ASCII text)."""
         possible = self.possible(text)
