@@ -32,13 +32,18 @@ SIGNAL_TYPES: tuple[str, ...] = (
 CONTEXT_FILE = "context.toml"
 # Findings that name a person rather than identify a contact or an account.
 _NAME_TYPES = frozenset({"PERSON"})
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"'”’)\]]|$)|\n+")
+# Patterns that begin with a character class let re skip to that character's next occurrence
+# (a lookbehind first makes it try every offset): a lookbehind is moved after the first
+# character when it can be ("'(?<!\w')" is "(?<!\w)'"); the comments give the plain form.
+# [.!?]+(?=[\s"'”’)\]]|$)|\n+
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*(?=[\s\"'”’)\]]|$)|(?<=\n)\n*)")
 _BREAK = re.compile(r"[.!?](?:\s|$)|\n")
 _CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|and|so|because|then|though|although)\b", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@.])@\w{1,30}")
+_MENTION = re.compile(r"@(?<![\w@.]@)\w{1,30}")  # (?<![\w@.])@\w{1,30}
 _CHARS_PER_WORD = 40
 _MAX_CUE_CHARS = 200
-_QUOTES = re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)")
+# "[^"\n]{1,500}"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)
+_QUOTES = re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|'(?<!\w')[^'\n]{2,300}'(?!\w)")
 
 _SECTIONS = {
     "self_disclosure": {"window", "immediate", "before", "after", "examples"},
@@ -402,7 +407,7 @@ def _public_figures(
 
 def _news(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
     groups = doc.by_sentence(items)
-    for m in doc.finditer(lex.news_sentence, "news_sentence"):
+    for m in doc.finditer(lex.news_sentence, "news_sentence") if groups else ():
         for item in groups.get(doc.sid(m.start()), ()):
             # a cue word inside an identifier is part of the data, not framing
             if item.is_intent or not (item.start <= m.start() and m.end() <= item.end):
@@ -412,6 +417,8 @@ def _news(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Sig
 
 
 def _quotes(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
+    if not items:
+        return
     text = doc.text
     spans = [(m.start(), m.end()) for m in _QUOTES.finditer(text)]
     for m in (*doc.finditer(lex.speech, "speech"), *lex.quote_lines.finditer(text)):
@@ -443,6 +450,8 @@ def _negation(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: li
 
 
 def _hypothetical(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
+    if not intents:
+        return
     groups = doc.by_sentence(intents)
     for m in doc.finditer(lex.hypothetical, "hypothetical"):
         for item in groups.get(doc.sid(m.start()), ()):

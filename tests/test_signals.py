@@ -236,3 +236,21 @@ def test_ascii_stand_in_knows_every_letter_that_folds_onto_ascii() -> None:
     assert {chr(cp) for cp in range(128, 0x110000) if ascii_chars.fullmatch(chr(cp))} == set(_FOLDS_TO_ASCII)
     for char, letter in _FOLDS_TO_ASCII.items():
         assert re.fullmatch(letter, char, re.IGNORECASE) and re.fullmatch(letter.upper(), char, re.IGNORECASE)
+
+
+def test_patterns_with_the_lookbehind_moved_match_as_written(shared_data: Path) -> None:
+    """_SENTENCE_END, _MENTION and _QUOTES begin with a character (for speed): same matches as their plain forms."""
+    from benchmarks import datasets
+    from scanner import signals
+
+    plain = {
+        signals._SENTENCE_END: re.compile(r"[.!?]+(?=[\s\"'”’)\]]|$)|\n+"),
+        signals._MENTION: re.compile(r"(?<![\w@.])@\w{1,30}"),
+        signals._QUOTES: re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)"),
+    }
+    texts = ["'a' b'cd' 'xyz'", "it's 'quoted' x'abc'y ''''", "'" + "a" * 400 + "'", "@a @@b x@c .@d @ é@e",
+             "Hi!? \"ok\".\n\nNo?! a.b ...) end.", "?", "\n", "", "«x» “y”"]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    for fast, slow in plain.items():
+        for text in texts:
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
