@@ -105,6 +105,7 @@ class WordGate:
                     always.add(name)
         self.names = frozenset(needs)
         self._always = frozenset(always)
+        self._keyed = tuple(sorted(self.names - self._always))  # the names that starts() gives offsets for
         self._automaton = ahocorasick.Automaton()
         for word, names in by_word.items():
             self._automaton.add_word(word, (len(word), frozenset(names)))
@@ -125,6 +126,28 @@ class WordGate:
             if start == 0 or not lowered[start - 1].isalpha():
                 found |= names
         return frozenset(found)
+
+    def starts(self, text: str) -> dict[str, list[int]] | None:
+        """Where the patterns may match in ASCII ``text``, for patterns whose matches begin with
+        one of their words: name -> the sorted offsets of its words after a non-letter (empty: it
+        cannot match). A name with nothing to look for is left out (scan the whole text for it).
+        None for non-ASCII text."""
+        if not text.isascii():
+            return None
+        found: dict[str, list[int]] = {name: [] for name in self._keyed}
+        if not self._empty:
+            lowered = text.lower()
+            for end, (length, names) in self._automaton.iter(lowered):
+                start = end - length + 1
+                if start == 0 or not lowered[start - 1].isalpha():
+                    for name in names:
+                        offsets = found.get(name)
+                        if offsets is not None:
+                            offsets.append(start)
+        for name, offsets in found.items():
+            if len(offsets) > 1:  # hits come by end: words of different lengths, or two at one offset
+                found[name] = sorted(set(offsets))
+        return found
 
     def ruled_out(self, text: str) -> frozenset[str]:
         """The names of the patterns that cannot match ``text`` (none for non-ASCII text)."""

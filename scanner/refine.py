@@ -17,7 +17,8 @@ Overlap rule (applied after the threshold):
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import regex
 
@@ -27,7 +28,22 @@ _WORD = regex.compile(r"[\w'’]+")
 _CHARS_PER_WORD = 24
 
 
+def _ascii_word_table() -> bytes:
+    """ASCII bytes -> lower-cased word characters (``_WORD``'s on ASCII: [A-Za-z0-9_']), else a space."""
+    table = bytearray(b" " * 256)
+    for char in "abcdefghijklmnopqrstuvwxyz0123456789_'":
+        table[ord(char)] = ord(char)
+    for char in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[ord(char)] = ord(char.lower())
+    return bytes(table)
+
+
+_ASCII_WORDS = _ascii_word_table()
+
+
 def _words(text: str) -> list[str]:
+    if text.isascii():  # a byte translation: several times faster than the regex
+        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     return [w.lower() for w in _WORD.findall(text)]
 
 
@@ -40,14 +56,17 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> regex.Pattern[str] | None:
     return regex.compile(rf"(?<![^ ])(?:{alternatives})(?![^ ])")
 
 
+def _window_sides(text: str, start: int, end: int, n_words: int) -> tuple[list[str], list[str]]:
+    reach = n_words * _CHARS_PER_WORD
+    return _words(text[max(0, start - reach):start])[-n_words:], _words(text[end:end + reach])[:n_words]
+
+
 def context_window(text: str, start: int, end: int, n_words: int) -> str:
     """The ``n_words`` words before and after ``text[start:end]``, lower-cased, space-joined.
 
     A marker separates the two sides so that no phrase matches across the hit.
     """
-    reach = n_words * _CHARS_PER_WORD
-    before = _words(text[max(0, start - reach):start])[-n_words:]
-    after = _words(text[end:end + reach])[:n_words]
+    before, after = _window_sides(text, start, end, n_words)
     return " ".join(before) + " \x00 " + " ".join(after)
 
 
@@ -57,17 +76,48 @@ def has_context(phrases: tuple[str, ...], window: str) -> bool:
     return pattern is not None and pattern.search(window) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class _PhraseWords:
+    """Phrases as word sequences: what :func:`has_context` finds, looked up in the window's word lists."""
+
+    single: frozenset[str]  # the one-word phrases
+    longer: dict[str, tuple[tuple[str, ...], ...]]  # first word -> the rest of each longer phrase
+
+    def occur(self, sides: Iterable[Sequence[str]]) -> bool:
+        """Whether a phrase is a run of consecutive words of one side (the marker between the
+        sides of a window stops a phrase; words hold no space)."""
+        for words in sides:
+            if not self.single.isdisjoint(words):
+                return True
+            if self.longer:
+                for i, word in enumerate(words):
+                    for rest in self.longer.get(word, ()):
+                        if tuple(words[i + 1:i + 1 + len(rest)]) == rest:
+                            return True
+        return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_words(phrases: tuple[str, ...]) -> _PhraseWords:
+    split = {tuple(_words(p)) for p in phrases} - {()}
+    longer: dict[str, list[tuple[str, ...]]] = {}
+    for words in split:
+        if len(words) > 1:
+            longer.setdefault(words[0], []).append(words[1:])
+    return _PhraseWords(frozenset(w[0] for w in split if len(w) == 1), {k: tuple(v) for k, v in longer.items()})
+
+
 def score(hit: Hit, text: str, boost: float) -> float | None:
     """The hit's confidence after context words, or None when it must be dropped."""
     confidence = hit.confidence
     if not (hit.context or hit.negative_context):
         return confidence
-    window = context_window(text, hit.start, hit.end, hit.context_window)
-    if has_context(hit.context, window):
+    sides = _window_sides(text, hit.start, hit.end, hit.context_window)
+    if _phrase_words(hit.context).occur(sides):
         confidence = min(1.0, confidence + boost)
     elif hit.requires_context:
         return None
-    if hit.negative_context and has_context(hit.negative_context, window):
+    if hit.negative_context and _phrase_words(hit.negative_context).occur(sides):
         confidence = max(0.0, confidence - boost)
     return confidence
 

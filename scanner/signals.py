@@ -32,13 +32,18 @@ SIGNAL_TYPES: tuple[str, ...] = (
 CONTEXT_FILE = "context.toml"
 # Findings that name a person rather than identify a contact or an account.
 _NAME_TYPES = frozenset({"PERSON"})
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"'”’)\]]|$)|\n+")
+# Patterns that begin with a character class let re skip to that character's next occurrence
+# (a lookbehind first makes it try every offset): a lookbehind is moved after the first
+# character when it can be ("'(?<!\w')" is "(?<!\w)'"); the comments give the plain form.
+# [.!?]+(?=[\s"'”’)\]]|$)|\n+
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*(?=[\s\"'”’)\]]|$)|(?<=\n)\n*)")
 _BREAK = re.compile(r"[.!?](?:\s|$)|\n")
 _CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|and|so|because|then|though|although)\b", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@.])@\w{1,30}")
+_MENTION = re.compile(r"@(?<![\w@.]@)\w{1,30}")  # (?<![\w@.])@\w{1,30}
 _CHARS_PER_WORD = 40
 _MAX_CUE_CHARS = 200
-_QUOTES = re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)")
+# "[^"\n]{1,500}"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)
+_QUOTES = re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|'(?<!\w')[^'\n]{2,300}'(?!\w)")
 
 _SECTIONS = {
     "self_disclosure": {"window", "immediate", "before", "after", "examples"},
@@ -167,7 +172,8 @@ class ContextLexicon:
     negation_exceptions: re.Pattern[str]
     negation_window: int
     hypothetical: re.Pattern[str]
-    gate: WordGate  # which phrase patterns (by attribute name) may match a text
+    gate: WordGate  # where the phrase patterns (by attribute name) may match a text
+    ascii_phrased: frozenset[str]  # the phrase patterns whose phrases are all ASCII
     examples: Mapping[str, SectionExamples] = field(repr=False)
 
     @classmethod
@@ -210,7 +216,7 @@ def detect_signals(
     intent_items = [_Item(i.id, i.type, i.start, i.end, True) for i in intents]
     identifiers = [f for f in finding_items if f.type not in _NAME_TYPES]
     names = [f for f in finding_items if f.type in _NAME_TYPES]
-    doc = _Text(text, lexicon.gate)
+    doc = _Text(text, lexicon)
     out: list[Signal] = []
     _ownership(doc, identifiers, names, ctx, lexicon, out)
     _business(doc, identifiers, ctx, lexicon, out)
@@ -227,17 +233,19 @@ def detect_signals(
 class _Text:
     """The text with its sentence spans, for cheap "same sentence" and "nearby" lookups."""
 
-    def __init__(self, text: str, gate: WordGate | None = None) -> None:
+    def __init__(self, text: str, lexicon: ContextLexicon | None = None) -> None:
         self.text = text
         self.sentences = _sentences(text)
         self._starts = [start for start, _ in self.sentences]
-        self._ruled_out = gate.ruled_out(text) if gate is not None else frozenset()
+        self._phrase_starts = _phrase_starts(text, lexicon) if lexicon is not None else {}
 
     def finditer(self, pattern: re.Pattern[str], name: str = "") -> Iterator[re.Match[str]]:
-        """The matches of the lexicon's phrase pattern ``name``; none when its gate rules it out."""
-        if name in self._ruled_out:
-            return iter(())
-        return pattern.finditer(self.text)
+        """The matches of the lexicon's phrase pattern ``name``, tried only where its gate found
+        one of its words (all the offsets where the pattern can match)."""
+        starts = self._phrase_starts.get(name)
+        if starts is None:
+            return pattern.finditer(self.text)
+        return _matches_at(pattern, self.text, starts)
 
     def sid(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self._starts, offset) - 1)
@@ -399,7 +407,7 @@ def _public_figures(
 
 def _news(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
     groups = doc.by_sentence(items)
-    for m in doc.finditer(lex.news_sentence, "news_sentence"):
+    for m in doc.finditer(lex.news_sentence, "news_sentence") if groups else ():
         for item in groups.get(doc.sid(m.start()), ()):
             # a cue word inside an identifier is part of the data, not framing
             if item.is_intent or not (item.start <= m.start() and m.end() <= item.end):
@@ -409,6 +417,8 @@ def _news(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Sig
 
 
 def _quotes(doc: _Text, items: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
+    if not items:
+        return
     text = doc.text
     spans = [(m.start(), m.end()) for m in _QUOTES.finditer(text)]
     for m in (*doc.finditer(lex.speech, "speech"), *lex.quote_lines.finditer(text)):
@@ -440,6 +450,8 @@ def _negation(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: li
 
 
 def _hypothetical(doc: _Text, intents: Sequence[_Item], lex: ContextLexicon, out: list[Signal]) -> None:
+    if not intents:
+        return
     groups = doc.by_sentence(intents)
     for m in doc.finditer(lex.hypothetical, "hypothetical"):
         for item in groups.get(doc.sid(m.start()), ()):
@@ -455,6 +467,42 @@ def _questions(doc: _Text, intents: Sequence[_Item], out: list[Signal]) -> None:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+# The non-ASCII characters that (?i) matches against an ASCII letter (re's simple case folding).
+_FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii_stand_in(char: re.Match[str]) -> str:
+    """One ASCII character for a non-ASCII one, as the phrase patterns see it: the letter it
+    matches, else a letter ("x") or a non-letter (" ") as it is one or not."""
+    found = char.group()
+    return _FOLDS_TO_ASCII.get(found) or ("x" if found.isalpha() else " ")
+
+
+def _phrase_starts(text: str, lex: ContextLexicon) -> dict[str, list[int]]:
+    """Per phrase pattern, the offsets where a match of it may start (see WordGate.starts).
+
+    A non-ASCII text is looked at through an ASCII stand-in of the same length: where a
+    pattern of ASCII phrases matches the text, its first word is in the stand-in after a
+    non-letter (a character before a match is no word character, hence stands in as " ").
+    """
+    if text.isascii():
+        return lex.gate.starts(text) or {}
+    starts = lex.gate.starts(_NON_ASCII.sub(_ascii_stand_in, text)) or {}
+    return {name: offsets for name, offsets in starts.items() if name in lex.ascii_phrased}
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` yields when every match starts at one of ``starts`` (sorted)."""
+    end = 0
+    for start in starts:
+        if start >= end:
+            m = pattern.match(text, start)  # the lookbehind still sees text[:start]
+            if m is not None:
+                yield m
+                end = m.end()
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -615,6 +663,7 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         negation_window=window("negation"),
         hypothetical=_phrase_regex(phrases["hypothetical"]),
         gate=WordGate(phrases, phrases=True),
+        ascii_phrased=frozenset(name for name, values in phrases.items() if all(v.isascii() for v in values)),
         examples=examples,
     )
     if problems:

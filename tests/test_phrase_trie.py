@@ -106,3 +106,10 @@ def test_word_gate_never_rules_out_a_matching_word_pattern(words: list[str], pie
     for flags in (0, re.IGNORECASE):
         if re.search(rf"(?<![^\W\d_])(?:{alternation})", text, flags) is not None:
             assert possible is None or "p" in possible, text
+
+
+def test_word_gate_starts_are_the_offsets_of_words_after_a_non_letter() -> None:
+    gate = WordGate({"relation": ["my son", "hi"], "said": ["said"], "honorific": ["Ñame"]}, phrases=True)
+    assert gate.starts("Hi, my son said: hi-hi this") == {"relation": [0, 4, 17, 20], "said": [11]}
+    assert gate.starts("nothing") == {"relation": [], "said": []}  # "honorific": always scanned
+    assert gate.starts("señor") is None

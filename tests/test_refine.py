@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.findings import Finding, Hit
 from scanner.refine import context_window, has_context, resolve_overlaps, score
@@ -65,3 +67,30 @@ def test_partial_overlap_keeps_higher_confidence_then_longer() -> None:
 def test_disjoint_findings_are_all_kept_in_order() -> None:
     out = resolve_overlaps([f("B", 20, 25, 0.5), f("A", 0, 5, 0.5)])
     assert [(x.start, x.type) for x in out] == [(0, "A"), (20, "B")]
+
+
+def test_ascii_words_are_the_regex_words() -> None:
+    from scanner.refine import _WORD, _words
+
+    every_ascii = "".join(map(chr, range(128)))
+    for text in (every_ascii, every_ascii[::-1], "Don't CALL me_2 at 555-0100, o'Brien!", " ", ""):
+        assert _words(text) == [w.lower() for w in _WORD.findall(text)]
+
+
+_PHRASES = ("ssn", "social security", "social security number", "my", "don't call", "x y z", "é", "STRASSE no")
+_WORDS = ("ssn", "SSN", "social", "Security", "number", "my", "don't", "Don’t", "call", "x", "y", "z", "é", "É",
+          "strasse", "no", "İ", "HIT", "1234", "")
+_GAPS = (" ", "  ", ", ", ". ", "\n", "-", "'", "")
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_GAPS)).map("".join), max_size=30),
+       n_words=st.integers(0, 8), phrases=st.lists(st.sampled_from(_PHRASES), max_size=4).map(tuple))
+def test_score_finds_what_has_context_finds(pieces: list[str], n_words: int, phrases: tuple[str, ...]) -> None:
+    """score looks phrases up in the window's word lists; has_context searches the joined window."""
+    from scanner.refine import _phrase_words, _window_sides
+
+    text = "".join(pieces) + "HIT " + "".join(reversed(pieces))
+    start = text.index("HIT")
+    window = context_window(text, start, start + 3, n_words)
+    assert _phrase_words(phrases).occur(_window_sides(text, start, start + 3, n_words)) is has_context(phrases, window)

@@ -198,3 +198,59 @@ def test_word_gate_never_skips_a_phrase_pattern_that_matches(
                 pattern = LEXICON.third_before[0] if name == "third_before" else getattr(LEXICON, name)
                 assert pattern.search(text) is None, (name, text)
     assert skipped > len(texts)
+
+
+def _phrase_patterns() -> dict[str, re.Pattern[str]]:
+    return {name: LEXICON.third_before[0] if name == "third_before" else getattr(LEXICON, name)
+            for name in LEXICON.gate.names}
+
+
+def test_phrase_patterns_are_tried_only_where_their_words_are(
+    lexicon_word_texts: Callable[[Path, str], list[str]], shared_data: Path,
+) -> None:
+    """Matching a phrase pattern only at the offsets its gate finds gives what finditer gives: on
+    every phrase of context.toml in four casings, spaced, curled, after non-ASCII characters and
+    with letters that (?i) folds onto ASCII ones, and on 3,000 tweets."""
+    from benchmarks import datasets
+    from scanner.signals import _Text
+
+    texts = lexicon_word_texts(REPO / "patterns" / "intents" / "context.toml", "Yes, {w} Ana Lima 555.\n@{w}#{w}")
+    texts += [t.replace(" ", " \t ").replace("'", "’") for t in texts]
+    texts += [t.replace("Yes, ", "é—").replace("i", "\u0131").replace("s", "\u017f").replace("K", "\u212a")
+              .replace("I", "\u0130").replace("@", "é") for t in texts]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    patterns = _phrase_patterns()
+    for text in texts:
+        doc = _Text(text, LEXICON)
+        for name, pattern in patterns.items():
+            assert [m.span() for m in doc.finditer(pattern, name)] == [m.span() for m in pattern.finditer(text)], \
+                (name, text)
+
+
+def test_ascii_stand_in_knows_every_letter_that_folds_onto_ascii() -> None:
+    """The non-ASCII characters that (?i) matches against an ASCII character are the ones
+    the stand-in maps to it."""
+    from scanner.signals import _FOLDS_TO_ASCII
+
+    ascii_chars = re.compile("[" + re.escape("".join(map(chr, range(1, 128)))) + "]", re.IGNORECASE)
+    assert {chr(cp) for cp in range(128, 0x110000) if ascii_chars.fullmatch(chr(cp))} == set(_FOLDS_TO_ASCII)
+    for char, letter in _FOLDS_TO_ASCII.items():
+        assert re.fullmatch(letter, char, re.IGNORECASE) and re.fullmatch(letter.upper(), char, re.IGNORECASE)
+
+
+def test_patterns_with_the_lookbehind_moved_match_as_written(shared_data: Path) -> None:
+    """_SENTENCE_END, _MENTION and _QUOTES begin with a character (for speed): same matches as their plain forms."""
+    from benchmarks import datasets
+    from scanner import signals
+
+    plain = {
+        signals._SENTENCE_END: re.compile(r"[.!?]+(?=[\s\"'”’)\]]|$)|\n+"),
+        signals._MENTION: re.compile(r"(?<![\w@.])@\w{1,30}"),
+        signals._QUOTES: re.compile(r"\"[^\"\n]{1,500}\"|“[^”\n]{1,500}”|«[^»\n]{1,500}»|(?<!\w)'[^'\n]{2,300}'(?!\w)"),
+    }
+    texts = ["'a' b'cd' 'xyz'", "it's 'quoted' x'abc'y ''''", "'" + "a" * 400 + "'", "@a @@b x@c .@d @ é@e",
+             "Hi!? \"ok\".\n\nNo?! a.b ...) end.", "?", "\n", "", "«x» “y”"]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    for fast, slow in plain.items():
+        for text in texts:
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
