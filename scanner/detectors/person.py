@@ -120,6 +120,7 @@ class PersonLexicon:
     veto: regex.Pattern[str]
     possessor: regex.Pattern[str]
     gate: WordGate  # which of the patterns above may match a text, by their cue words
+    gate_any_text: bool  # the gate may judge a non-ASCII text by an ASCII copy (see _ruled_out)
     never: frozenset[str]
     org_suffixes: frozenset[str]
     titles: frozenset[str]
@@ -140,6 +141,15 @@ def _words(data: dict[str, Any], section: str, key: str, problems: list[str], so
 def _trie_i(words: Iterable[str]) -> str:
     """A word trie for use under ``(?i)`` (ASCII words lower-cased first)."""
     return literal_trie_regex(words, fold_ascii=True)
+
+
+def _key_is_ascii_prefix(word: str) -> bool:
+    """The gate looks for a word by its case-folded text up to the first non-ASCII character: true
+    when that is the word's own ASCII prefix, lower-cased (not so for "Straße": "strasse")."""
+    for ch in word:
+        if not ch.isascii():
+            return not ch.casefold()[:1].isascii()
+    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -181,11 +191,12 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
     if problems:
         raise PatternError(LEXICON_FILE, problems)
     # every pattern needs one of its cue words, after a non-letter (the gate's premise)
-    gate = WordGate({
+    gate_words = {
         "honorific": honorifics, "cue": naming, "relation": relation, "subject": verbs,
         "described": [*person_nouns, *titles], "label": labels, "said": ["said"], "titled": titles,
         "veto": [*places, *kinds], "possessor": kin,
-    })
+    }
+    gate = WordGate(gate_words)
     name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}|{_TITLE})){{0,2}})"
     short_name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_TITLE})?)"
     lower_name = rf"(?P<lname>{_LOWER}(?:[ \t]+{_LOWER})?)"
@@ -213,6 +224,7 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
         label=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt_i(labels)})):[ \t]+{name}(?![{_L}])"),
         possessor=regex.compile(rf"(?<![{_L}]){short_name}['’]s?[ \t]+(?i:{_alt_i(kin)})(?![{_L}])"),
         gate=gate,
+        gate_any_text=all(_key_is_ascii_prefix(w) for words in gate_words.values() for w in words),
         never=frozenset(w.lower() for w in never),
         org_suffixes=frozenset(w.lower() for w in org_suffixes),
         titles=frozenset(w.lower() for w in titles),
@@ -250,7 +262,7 @@ class PersonDetector(Detector):
         ents = _entities(data.doc)  # Doc.ents walks every token: read it once
         cands = [_Cand(s, e, CONFIDENCE_NER, "pii.person.ner") for s, e, label in ents if label == "PERSON"]
         blocked = [(s, e) for s, e, label in ents if label in _NOT_PERSON_LABELS]
-        ruled_out = self.lexicon.gate.ruled_out(text)
+        ruled_out = _ruled_out(self.lexicon, text)
         cands.extend(
             c for c in self.cue_candidates(text, ruled_out)
             if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
@@ -407,6 +419,28 @@ _NOT_PERSON_LABELS = frozenset({
     "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "GPE", "LOC", "NORP", "FAC",
     "EVENT", "LAW", "LANGUAGE",
 })  # not ORG / PRODUCT / WORK_OF_ART: the small model files many unknown names there
+
+
+# The non-ASCII characters that the regex module's case-insensitive matching equates with an ASCII
+# letter (dotted and dotless i, long s, Kelvin sign); a test checks the list against every
+# character up to U+2FFFF (none above has a case mapping).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _ruled_out(lexicon: PersonLexicon, text: str) -> frozenset[str]:
+    """The lexicon patterns that cannot match ``text``, also for non-ASCII text.
+
+    The gate answers only for ASCII text. Another text is judged by an ASCII copy with every other
+    character replaced by "?" (not a letter), unless it holds a character of FOLDS_TO_ASCII: the
+    part of a cue word the gate looks for is the word's ASCII prefix (``gate_any_text``), which only
+    ASCII characters of the text can match, and those the copy keeps; a letter before the match can
+    only turn into a non-letter, which the gate counts as a possible match.
+    """
+    if text.isascii():
+        return lexicon.gate.ruled_out(text)
+    if not lexicon.gate_any_text or not FOLDS_TO_ASCII.isdisjoint(text):
+        return frozenset()
+    return lexicon.gate.ruled_out(text.encode("ascii", "replace").decode("ascii"))
 
 
 def _entities(doc: Doc | None) -> list[tuple[int, int, str]]:
