@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import regex
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -396,3 +397,26 @@ def test_non_ascii_characters_that_match_ascii_letters_are_known() -> None:
              if any(ch.isascii() for ch in chr(c).lower() + chr(c).upper() + chr(c).casefold())]
     found |= {ch for ch in cased if regex.compile("(?i)" + regex.escape(ch)).search(string.ascii_letters)}
     assert found == FOLDS_TO_ASCII
+
+
+def test_quick_prechecks_find_every_match_of_the_patterns_they_gate(shared_data: Path) -> None:
+    """A list is looked for only where "and" / "&" / "or" joins words, the "First M. Last" shape only
+    where an initial stands between blanks, and a possessive only where an apostrophe is: every
+    match holds what its precheck finds, on the lexicon's examples, shaped texts and 3,000 tweets."""
+    from benchmarks import datasets
+    from scanner.detectors import person
+
+    lexicon = DETECTOR.lexicon
+    texts = [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
+    texts += ["Ana, Bo\tand\tCy", "Ana & Bo", "Ana or Bo", "Jon K Lee", "Jon A. Lee\t",
+              "Ann’s son", "Ann' son", "Bo's WIFE"]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    gated = [(person._LIST, person._LIST_JOIN), (person._FIRST_M_LAST, person._MIDDLE_INITIAL),
+             (lexicon.possessor, regex.compile("['’]"))]
+    for pattern, precheck in gated:
+        found = 0
+        for text in texts:
+            for m in pattern.finditer(text):
+                found += 1
+                assert precheck.search(m.group()), (pattern.pattern, text)
+        assert found >= 3, pattern.pattern

@@ -81,6 +81,8 @@ _LIST = regex.compile(
     rf"{_LIST_ITEM}(?![{_L}])(?![ \t]+(?:\p{{Lu}}|of\b))"
 )
 _LIST_MEMBER = regex.compile(_LIST_ITEM)
+_LIST_JOIN = regex.compile(r"[ \t](?:and|&|or)[ \t]")  # in every _LIST match, found faster
+_MIDDLE_INITIAL = regex.compile(r"[ \t](?:\p{Lu}\.|[B-HJ-NP-Z])[ \t]")  # in every _FIRST_M_LAST match, found faster
 # "Name: <speech>" at the start of a line (a chat or dialog transcript).
 _SPEAKER = regex.compile(rf"(?m)^[ \t>]*(?P<name>{_TITLE}):[ \t]*[\"“]?\p{{Lu}}[^\n]*\p{{Ll}}")
 # A line that is only "First [M.] Last" (signatures, contact blocks), in a multi-line post.
@@ -283,6 +285,8 @@ class PersonDetector(Detector):
         """Names found by the cue rules (no model needed); ``ruled_out``: the lexicon patterns that
         cannot match (``lexicon.gate.ruled_out(text)``), not scanned."""
         lex = self.lexicon
+        if "'" not in text and "’" not in text:
+            ruled_out = ruled_out | {"possessor"}  # "Amanda's daughter": no apostrophe, no match
 
         def scan(name: str) -> Iterator[regex.Match[str]]:
             if name not in ruled_out:
@@ -321,15 +325,17 @@ class PersonDetector(Detector):
         if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
             for m in speakers:
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.speaker")
-        for m in _NAME_LINE.finditer(text):
-            if "\n" in text and not {w.lower() for w in m.group("name").split()} & (lex.function_words | lex.never):
+        for m in _NAME_LINE.finditer(text) if "\n" in text else ():
+            if not {w.lower() for w in m.group("name").split()} & (lex.function_words | lex.never):
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_NAME_LINE, "pii.person.line")
-        for m in _FIRST_M_LAST.finditer(text):
+        for m in _FIRST_M_LAST.finditer(text) if _MIDDLE_INITIAL.search(text) else ():
             if not {m.group(1).lower(), m.group(3).lower()} & (lex.function_words | lex.never):
                 yield _Cand(m.start(), m.end(), CONFIDENCE_INITIAL, "pii.person.initial")
 
     def _propagate(self, text: str, found: list[_Cand], other: list[tuple[int, int]]) -> Iterator[_Cand]:
         """Other members of a list ("A, B and C") that holds a found person (``other``: non-person entities)."""
+        if not found or not _LIST_JOIN.search(text):
+            return  # no found person to propagate, or no list
         spans = {(c.start, c.end) for c in found}
         for m in _LIST.finditer(text):
             members = [(x.start(), x.end()) for x in _LIST_MEMBER.finditer(text, m.start(), m.end())]
