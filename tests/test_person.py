@@ -342,7 +342,8 @@ def test_word_lists_compiled_as_tries_match_like_plain_alternations(
     texts = [text for text, _ in trie.examples_match] + list(trie.examples_no_match)
     texts += lexicon_word_texts(patterns_dir / LEXICON_FILE,
                                 "Yes, {w} Ana Lima is a nurse. Ana Lima {w} Bo's {w}s: Ana Lima {w}.")
-    names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "possessor"]
+    names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "veto_place",
+             "veto_kind", "possessor"]
     assert len(texts) > 1000
     for name in names:
         a, b = getattr(trie, name), getattr(flat, name)
@@ -409,10 +410,10 @@ def test_quick_prechecks_find_every_match_of_the_patterns_they_gate(shared_data:
     lexicon = DETECTOR.lexicon
     texts = [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
     texts += ["Ana, Bo\tand\tCy", "Ana & Bo", "Ana or Bo", "Jon K Lee", "Jon A. Lee\t",
-              "Ann’s son", "Ann' son", "Bo's WIFE"]
+              "Ann’s son", "Ann' son", "Bo's WIFE", "Coden is a design agency", "Ace Bo was an old\tbank"]
     texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
     gated = [(person._LIST, person._LIST_JOIN), (person._FIRST_M_LAST, person._MIDDLE_INITIAL),
-             (lexicon.possessor, regex.compile("['’]"))]
+             (lexicon.possessor, regex.compile("['’]")), (lexicon.veto_kind, person._IS_A)]
     for pattern, precheck in gated:
         found = 0
         for text in texts:
@@ -420,3 +421,23 @@ def test_quick_prechecks_find_every_match_of_the_patterns_they_gate(shared_data:
                 found += 1
                 assert precheck.search(m.group()), (pattern.pattern, text)
         assert found >= 3, pattern.pattern
+
+
+def test_veto_scans_one_branch_only_when_the_other_cannot_match(
+    lexicon_word_texts: Callable[[Path, str], list[str]],
+) -> None:
+    """The place and organisation-kind vetoes give the matches of their joint pattern, whichever of
+    them the gate and the "is a" check leave to scan."""
+    from scanner.detectors.person import LEXICON_FILE, _ruled_out
+
+    lexicon = DETECTOR.lexicon
+    patterns_dir = Path(CONFIG.patterns_dir)
+    texts = lexicon_word_texts(patterns_dir / LEXICON_FILE, "Moved to Oslo. Ana Lima is a {w}. {w} Bo Ek")
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, "Ana Lima was an old {w} in Bergen, {w} Åsa")
+    texts += [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
+    found = 0
+    for text in texts:
+        expected = [m.span("x") for m in lexicon.veto.finditer(text)]
+        assert DETECTOR._vetoes(text, _ruled_out(lexicon, text)) == expected, text
+        found += bool(expected)
+    assert found > 100
