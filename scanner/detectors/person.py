@@ -289,7 +289,7 @@ class PersonDetector(Detector):
 
     def cue_candidates(self, text: str, ruled_out: frozenset[str] = frozenset()) -> Iterator[_Cand]:
         """Names found by the cue rules (no model needed); ``ruled_out``: the lexicon patterns that
-        cannot match (``lexicon.gate.ruled_out(text)``), not scanned."""
+        cannot match (``_ruled_out(lexicon, text)``), not scanned."""
         lex = self.lexicon
         if "'" not in text and "’" not in text:
             ruled_out = ruled_out | {"possessor"}  # "Amanda's daughter": no apostrophe, no match
