@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import regex
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -341,7 +342,8 @@ def test_word_lists_compiled_as_tries_match_like_plain_alternations(
     texts = [text for text, _ in trie.examples_match] + list(trie.examples_no_match)
     texts += lexicon_word_texts(patterns_dir / LEXICON_FILE,
                                 "Yes, {w} Ana Lima is a nurse. Ana Lima {w} Bo's {w}s: Ana Lima {w}.")
-    names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "possessor"]
+    names = ["honorific", "cue", "relation", "subject", "described", "label", "said", "titled", "veto", "veto_place",
+             "veto_kind", "possessor"]
     assert len(texts) > 1000
     for name in names:
         a, b = getattr(trie, name), getattr(flat, name)
@@ -355,22 +357,87 @@ def test_word_gate_never_skips_a_lexicon_pattern_that_matches(
     lexicon_word_texts: Callable[[Path, str], list[str]], shared_data: Path,
 ) -> None:
     """A pattern the gate rules out for a text finds nothing in it: on the lexicon's examples, every
-    lexicon word in four casings and positions, and 3,000 tweets; and the gate does rule some out."""
+    lexicon word in four casings and positions (also among other scripts' letters), and 3,000
+    tweets; and the gate does rule some out, in ASCII and in other texts."""
     from benchmarks import datasets
-    from scanner.detectors.person import LEXICON_FILE, load_lexicon
+    from scanner.detectors.person import LEXICON_FILE, _ruled_out, load_lexicon
 
     patterns_dir = Path(CONFIG.patterns_dir)
     lexicon = load_lexicon(patterns_dir)
+    assert lexicon.gate_any_text
     texts = [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
     texts += lexicon_word_texts(patterns_dir / LEXICON_FILE,
                                 "Yes, {w} Ana Lima is a nurse. Ana Lima {w} Bo's {w}s: Ana Lima {w}.")
     texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, '"Hi!"{w} Ana Lima\t{w}\tAna Lima-{w}')
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, "Σ {w} Åsa Öberg. Åsa Öberg {w} Bø's {w}s: Zoë {w}é")
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, "ñ{w} Ana Lima’s {w} Ελένη {w}: Ana Lima—{w}")
+    # letters the regex module equates with ASCII ones: "ſaid", "my boſſ"
+    texts += [text.replace("s", "\u017f").replace("k", "\u212a").replace("i", "\u0131") for text in texts[-2000:]]
     texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
-    skipped = 0
+    skipped = {True: 0, False: 0}
     for text in texts:
-        possible = lexicon.gate.possible(text)
-        for name in lexicon.gate.names:
-            if possible is not None and name not in possible:
-                skipped += 1
-                assert getattr(lexicon, name).search(text) is None, (name, text)
-    assert skipped > len(texts)  # most tweets hold no cue word of most patterns
+        ruled_out = _ruled_out(lexicon, text)
+        skipped[text.isascii()] += len(ruled_out)
+        for name in ruled_out:
+            assert getattr(lexicon, name).search(text) is None, (name, text)
+    assert skipped[True] > len(texts) and skipped[False] > 1000  # most texts hold no cue word of most patterns
+
+
+def test_non_ascii_characters_that_match_ascii_letters_are_known() -> None:
+    """Every character outside ASCII that a case-insensitive pattern of the regex module equates
+    with an ASCII letter is in FOLDS_TO_ASCII (the non-ASCII gate's premise), in both directions."""
+    import string
+
+    import regex
+
+    from scanner.detectors.person import FOLDS_TO_ASCII
+
+    any_letter = regex.compile(r"(?i)[a-zA-Z0-9]|" + "|".join(string.ascii_letters))
+    found = {chr(c) for c in range(128, 0x30000) if any_letter.match(chr(c))}
+    cased = [chr(c) for c in range(128, 0x30000)
+             if any(ch.isascii() for ch in chr(c).lower() + chr(c).upper() + chr(c).casefold())]
+    found |= {ch for ch in cased if regex.compile("(?i)" + regex.escape(ch)).search(string.ascii_letters)}
+    assert found == FOLDS_TO_ASCII
+
+
+def test_quick_prechecks_find_every_match_of_the_patterns_they_gate(shared_data: Path) -> None:
+    """A list is looked for only where "and" / "&" / "or" joins words, the "First M. Last" shape only
+    where an initial stands between blanks, and a possessive only where an apostrophe is: every
+    match holds what its precheck finds, on the lexicon's examples, shaped texts and 3,000 tweets."""
+    from benchmarks import datasets
+    from scanner.detectors import person
+
+    lexicon = DETECTOR.lexicon
+    texts = [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
+    texts += ["Ana, Bo\tand\tCy", "Ana & Bo", "Ana or Bo", "Jon K Lee", "Jon A. Lee\t",
+              "Ann’s son", "Ann' son", "Bo's WIFE", "Coden is a design agency", "Ace Bo was an old\tbank"]
+    texts += [r.text for r in datasets.load_btc(shared_data, "a")][:3000]
+    gated = [(person._LIST, person._LIST_JOIN), (person._FIRST_M_LAST, person._MIDDLE_INITIAL),
+             (lexicon.possessor, regex.compile("['’]")), (lexicon.veto_kind, person._IS_A)]
+    for pattern, precheck in gated:
+        found = 0
+        for text in texts:
+            for m in pattern.finditer(text):
+                found += 1
+                assert precheck.search(m.group()), (pattern.pattern, text)
+        assert found >= 3, pattern.pattern
+
+
+def test_veto_scans_one_branch_only_when_the_other_cannot_match(
+    lexicon_word_texts: Callable[[Path, str], list[str]],
+) -> None:
+    """The place and organisation-kind vetoes give the matches of their joint pattern, whichever of
+    them the gate and the "is a" check leave to scan."""
+    from scanner.detectors.person import LEXICON_FILE, _ruled_out
+
+    lexicon = DETECTOR.lexicon
+    patterns_dir = Path(CONFIG.patterns_dir)
+    texts = lexicon_word_texts(patterns_dir / LEXICON_FILE, "Moved to Oslo. Ana Lima is a {w}. {w} Bo Ek")
+    texts += lexicon_word_texts(patterns_dir / LEXICON_FILE, "Ana Lima was an old {w} in Bergen, {w} Åsa")
+    texts += [text for text, _ in lexicon.examples_match] + list(lexicon.examples_no_match)
+    found = 0
+    for text in texts:
+        expected = [m.span("x") for m in lexicon.veto.finditer(text)]
+        assert DETECTOR._vetoes(text, _ruled_out(lexicon, text)) == expected, text
+        found += bool(expected)
+    assert found > 100

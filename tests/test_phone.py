@@ -338,3 +338,14 @@ def test_pruner_skips_national_numbers_written_without_a_required_national_prefi
     assert not de("021 284 698 2548") and not de._lacks_national_prefix("4921284698254")
     assert list(phonenumbers.PhoneNumberMatcher("021 284 698 2548", "DE", leniency=Leniency.VALID))
     assert DETECTOR._prune["US"]._prefix_formats is None  # NANPA formats need no national prefix
+
+
+def test_digits_of_ascii_text_are_those_the_digit_pattern_finds() -> None:
+    """``_digits`` reads ASCII text without a regex: the same digits as ``\\d`` finds, in order."""
+    import regex
+
+    from scanner.detectors.phone import _digits
+
+    texts = ["".join(chr(c) for c in range(128)), "(71) 4233-6306 x12", "", "no digits", "٣٤ 5 ５6"]
+    for text in texts:
+        assert _digits(text) == "".join(regex.findall(r"\d", text)), text

@@ -81,6 +81,9 @@ _LIST = regex.compile(
     rf"{_LIST_ITEM}(?![{_L}])(?![ \t]+(?:\p{{Lu}}|of\b))"
 )
 _LIST_MEMBER = regex.compile(_LIST_ITEM)
+_IS_A = regex.compile(r"[ \t](?:is|was)[ \t]+an?[ \t]")  # in every veto_kind match, found faster
+_LIST_JOIN = regex.compile(r"[ \t](?:and|&|or)[ \t]")  # in every _LIST match, found faster
+_MIDDLE_INITIAL = regex.compile(r"[ \t](?:\p{Lu}\.|[B-HJ-NP-Z])[ \t]")  # in every _FIRST_M_LAST match, found faster
 # "Name: <speech>" at the start of a line (a chat or dialog transcript).
 _SPEAKER = regex.compile(rf"(?m)^[ \t>]*(?P<name>{_TITLE}):[ \t]*[\"“]?\p{{Lu}}[^\n]*\p{{Ll}}")
 # A line that is only "First [M.] Last" (signatures, contact blocks), in a multi-line post.
@@ -117,9 +120,12 @@ class PersonLexicon:
     label: regex.Pattern[str]
     said: regex.Pattern[str]
     titled: regex.Pattern[str]
-    veto: regex.Pattern[str]
+    veto: regex.Pattern[str]  # veto_place | veto_kind
+    veto_place: regex.Pattern[str]
+    veto_kind: regex.Pattern[str]
     possessor: regex.Pattern[str]
     gate: WordGate  # which of the patterns above may match a text, by their cue words
+    gate_any_text: bool  # the gate may judge a non-ASCII text by an ASCII copy (see _ruled_out)
     never: frozenset[str]
     org_suffixes: frozenset[str]
     titles: frozenset[str]
@@ -140,6 +146,15 @@ def _words(data: dict[str, Any], section: str, key: str, problems: list[str], so
 def _trie_i(words: Iterable[str]) -> str:
     """A word trie for use under ``(?i)`` (ASCII words lower-cased first)."""
     return literal_trie_regex(words, fold_ascii=True)
+
+
+def _key_is_ascii_prefix(word: str) -> bool:
+    """The gate looks for a word by its case-folded text up to the first non-ASCII character: true
+    when that is the word's own ASCII prefix, lower-cased (not so for "Straße": "strasse")."""
+    for ch in word:
+        if not ch.isascii():
+            return not ch.casefold()[:1].isascii()
+    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -181,14 +196,21 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
     if problems:
         raise PatternError(LEXICON_FILE, problems)
     # every pattern needs one of its cue words, after a non-letter (the gate's premise)
-    gate = WordGate({
+    gate_words = {
         "honorific": honorifics, "cue": naming, "relation": relation, "subject": verbs,
         "described": [*person_nouns, *titles], "label": labels, "said": ["said"], "titled": titles,
-        "veto": [*places, *kinds], "possessor": kin,
-    })
+        "veto_place": places, "veto_kind": kinds, "possessor": kin,
+    }
+    gate = WordGate(gate_words)
     name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}|{_TITLE})){{0,2}})"
     short_name = rf"(?P<name>{_TITLE}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_TITLE})?)"
     lower_name = rf"(?P<lname>{_LOWER}(?:[ \t]+{_LOWER})?)"
+    # a place after a place cue ("flew to Austin"); "<Name> is a ... agency"
+    veto_place = rf"(?i:(?<![{_L}])(?:{_alt_i(places)}))[ \t]+(?P<x>{_CAP}(?:[ \t]+{_CAP})?)"
+    veto_kind = (
+        rf"(?<![{_L}][ \t]?)(?<![{_L}])(?P<x>{_TITLE}(?:[ \t]+{_TITLE}){{0,2}})[ \t]+(?:is|was)[ \t]+an?[ \t]+"
+        rf"(?:[{_L}\-]+[ \t]+){{0,3}}(?i:{_alt_i(kinds)})(?![{_L}])"
+    )
     return PersonLexicon(
         honorific=regex.compile(rf"(?<![{_L}])(?:{_alt(honorifics)})\.?[ \t]+{short_name}(?![{_L}])"),
         cue=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt_i(naming)}))[ \t]+(?:{name}|{lower_name})(?![{_L}])"),
@@ -205,14 +227,13 @@ def load_lexicon(patterns_dir: Path, *, flat: bool = False) -> PersonLexicon:
             rf"(?:[ \t]+to[ \t]+(?P<other>{_TITLE}(?:[ \t]+{_TITLE})?))?(?![{_L}])"
         ),
         titled=regex.compile(rf"(?<![{_L}])(?:{_alt(titles)})[ \t]+{name}(?![{_L}])"),
-        veto=regex.compile(
-            rf"(?i:(?<![{_L}])(?:{_alt_i(places)}))[ \t]+(?P<x>{_CAP}(?:[ \t]+{_CAP})?)"
-            rf"|(?<![{_L}][ \t]?)(?<![{_L}])(?P<x>{_TITLE}(?:[ \t]+{_TITLE}){{0,2}})[ \t]+(?:is|was)[ \t]+an?[ \t]+"
-            rf"(?:[{_L}\-]+[ \t]+){{0,3}}(?i:{_alt_i(kinds)})(?![{_L}])"
-        ),
+        veto=regex.compile(f"{veto_place}|{veto_kind}"),
+        veto_place=regex.compile(veto_place),
+        veto_kind=regex.compile(veto_kind),
         label=regex.compile(rf"(?i:(?<![{_L}])(?:{_alt_i(labels)})):[ \t]+{name}(?![{_L}])"),
         possessor=regex.compile(rf"(?<![{_L}]){short_name}['’]s?[ \t]+(?i:{_alt_i(kin)})(?![{_L}])"),
         gate=gate,
+        gate_any_text=all(_key_is_ascii_prefix(w) for words in gate_words.values() for w in words),
         never=frozenset(w.lower() for w in never),
         org_suffixes=frozenset(w.lower() for w in org_suffixes),
         titles=frozenset(w.lower() for w in titles),
@@ -250,7 +271,7 @@ class PersonDetector(Detector):
         ents = _entities(data.doc)  # Doc.ents walks every token: read it once
         cands = [_Cand(s, e, CONFIDENCE_NER, "pii.person.ner") for s, e, label in ents if label == "PERSON"]
         blocked = [(s, e) for s, e, label in ents if label in _NOT_PERSON_LABELS]
-        ruled_out = self.lexicon.gate.ruled_out(text)
+        ruled_out = _ruled_out(self.lexicon, text)
         cands.extend(
             c for c in self.cue_candidates(text, ruled_out)
             if c.rule != "pii.person.line" or not any(s < c.end and c.start < e for s, e in blocked)
@@ -258,8 +279,7 @@ class PersonDetector(Detector):
         cleaned = [c for c in (self._clean(text, c) for c in cands) if c is not None]
         cleaned.extend(self._propagate(text, cleaned, blocked))
         vetoed = self._firms(text)
-        if "veto" not in ruled_out:
-            vetoed.extend(m.span("x") for m in self.lexicon.veto.finditer(text))
+        vetoed.extend(self._vetoes(text, ruled_out))
         if vetoed:  # organisations and places
             cleaned = [c for c in cleaned if not any(s < c.end and c.start < e for s, e in vetoed)]
         for c in _resolve(cleaned):
@@ -269,8 +289,10 @@ class PersonDetector(Detector):
 
     def cue_candidates(self, text: str, ruled_out: frozenset[str] = frozenset()) -> Iterator[_Cand]:
         """Names found by the cue rules (no model needed); ``ruled_out``: the lexicon patterns that
-        cannot match (``lexicon.gate.ruled_out(text)``), not scanned."""
+        cannot match (``_ruled_out(lexicon, text)``), not scanned."""
         lex = self.lexicon
+        if "'" not in text and "’" not in text:
+            ruled_out = ruled_out | {"possessor"}  # "Amanda's daughter": no apostrophe, no match
 
         def scan(name: str) -> Iterator[regex.Match[str]]:
             if name not in ruled_out:
@@ -309,15 +331,17 @@ class PersonDetector(Detector):
         if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
             for m in speakers:
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.speaker")
-        for m in _NAME_LINE.finditer(text):
-            if "\n" in text and not {w.lower() for w in m.group("name").split()} & (lex.function_words | lex.never):
+        for m in _NAME_LINE.finditer(text) if "\n" in text else ():
+            if not {w.lower() for w in m.group("name").split()} & (lex.function_words | lex.never):
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_NAME_LINE, "pii.person.line")
-        for m in _FIRST_M_LAST.finditer(text):
+        for m in _FIRST_M_LAST.finditer(text) if _MIDDLE_INITIAL.search(text) else ():
             if not {m.group(1).lower(), m.group(3).lower()} & (lex.function_words | lex.never):
                 yield _Cand(m.start(), m.end(), CONFIDENCE_INITIAL, "pii.person.initial")
 
     def _propagate(self, text: str, found: list[_Cand], other: list[tuple[int, int]]) -> Iterator[_Cand]:
         """Other members of a list ("A, B and C") that holds a found person (``other``: non-person entities)."""
+        if not found or not _LIST_JOIN.search(text):
+            return  # no found person to propagate, or no list
         spans = {(c.start, c.end) for c in found}
         for m in _LIST.finditer(text):
             members = [(x.start(), x.end()) for x in _LIST_MEMBER.finditer(text, m.start(), m.end())]
@@ -329,6 +353,15 @@ class PersonDetector(Detector):
                 cand = self._clean(text, _Cand(ms, me, CONFIDENCE_PROPAGATED, "pii.person.list"))
                 if cand is not None:
                     yield cand
+
+    def _vetoes(self, text: str, ruled_out: frozenset[str]) -> list[tuple[int, int]]:
+        """The places and organisations the veto pattern finds; one of its two branches is scanned
+        alone when the other cannot match anywhere in ``text`` (same matches, several times faster)."""
+        lex = self.lexicon
+        place = "veto_place" not in ruled_out
+        kind = "veto_kind" not in ruled_out and _IS_A.search(text) is not None
+        pattern = lex.veto if place and kind else lex.veto_place if place else lex.veto_kind if kind else None
+        return [] if pattern is None else [m.span("x") for m in pattern.finditer(text)]
 
     def _firms(self, text: str) -> list[tuple[int, int]]:
         """Lists of capitalised words that name one organisation: the last word or the word after it is an
@@ -407,6 +440,28 @@ _NOT_PERSON_LABELS = frozenset({
     "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "GPE", "LOC", "NORP", "FAC",
     "EVENT", "LAW", "LANGUAGE",
 })  # not ORG / PRODUCT / WORK_OF_ART: the small model files many unknown names there
+
+
+# The non-ASCII characters that the regex module's case-insensitive matching equates with an ASCII
+# letter (dotted and dotless i, long s, Kelvin sign); a test checks the list against every
+# character up to U+2FFFF (none above has a case mapping).
+FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _ruled_out(lexicon: PersonLexicon, text: str) -> frozenset[str]:
+    """The lexicon patterns that cannot match ``text``, also for non-ASCII text.
+
+    The gate answers only for ASCII text. Another text is judged by an ASCII copy with every other
+    character replaced by "?" (not a letter), unless it holds a character of FOLDS_TO_ASCII: the
+    part of a cue word the gate looks for is the word's ASCII prefix (``gate_any_text``), which only
+    ASCII characters of the text can match, and those the copy keeps; a letter before the match can
+    only turn into a non-letter, which the gate counts as a possible match.
+    """
+    if text.isascii():
+        return lexicon.gate.ruled_out(text)
+    if not lexicon.gate_any_text or not FOLDS_TO_ASCII.isdisjoint(text):
+        return frozenset()
+    return lexicon.gate.ruled_out(text.encode("ascii", "replace").decode("ascii"))
 
 
 def _entities(doc: Doc | None) -> list[tuple[int, int, str]]:

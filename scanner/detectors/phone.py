@@ -79,6 +79,7 @@ _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
 _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
+_DROP_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not "0" <= chr(c) <= "9"))
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
 
 
@@ -107,6 +108,9 @@ def check_regions(regions: Iterable[str]) -> tuple[str, ...]:
 
 
 def _digits(s: str) -> str:
+    """The digits of ``s`` (``\\d``: any script's), in order."""
+    if s.isascii():
+        return s.translate(_DROP_NON_DIGITS)  # the same for ASCII text, 3x faster
     return "".join(_DIGIT.findall(s))
 
 
@@ -114,6 +118,15 @@ def _plain_digits(text: str) -> str | None:
     """The digits of ``text`` when it holds only ASCII digits and phone separators, else None
     (a plus sign, letters or other scripts: libphonenumber reads it as is)."""
     return _digits(text) if text.isascii() and not _NOT_PLAIN.search(text) else None
+
+
+class _PlainDigits(dict[str, str | None]):
+    """``_plain_digits`` of each text asked for, computed once: the pruners of every region ask
+    about the same window and the same matcher candidates (kept for one window only)."""
+
+    def __missing__(self, text: str) -> str | None:
+        digits = self[text] = _plain_digits(text)
+        return digits
 
 
 def is_hard_negative(text: str, start: int, end: int) -> bool:
@@ -205,7 +218,10 @@ class _Pruner:
             _needs_national_prefix(f) for f in metadata.number_format) else None
 
     def __call__(self, candidate: str) -> bool:
-        digits = _plain_digits(candidate)
+        return self.skips(_plain_digits(candidate))
+
+    def skips(self, digits: str | None) -> bool:
+        """``self(candidate)`` given the candidate's ``_plain_digits``."""
         if self._suffix is None or digits is None:
             return False
         if self._idd is not None and self._idd.match(digits):
@@ -234,7 +250,10 @@ class _Pruner:
         substrings of the window's digits: when no such substring is a number of the calling
         code (and the window is plain digits with no international prefix), none is.
         """
-        digits = _plain_digits(window)
+        return self.rejects_digits(_plain_digits(window))
+
+    def rejects_digits(self, digits: str | None) -> bool:
+        """``rejects_window(window)`` given the window's ``_plain_digits``."""
         if self._anywhere is None or digits is None:
             return False
         if self._idd is not None and self._idd.search(digits):
@@ -266,14 +285,16 @@ def _type_patterns(metadata: object) -> list[str]:
 
 
 class _RegionMatcher(phonenumbers.PhoneNumberMatcher):
-    """libphonenumber's matcher (leniency VALID) that skips candidates ``prune`` rules out."""
+    """libphonenumber's matcher (leniency VALID) that skips candidates ``prune`` rules out
+    (``plain``: the candidates' digits, shared by the matchers of one window)."""
 
-    def __init__(self, text: str, region: str, prune: _Pruner) -> None:
+    def __init__(self, text: str, region: str, prune: _Pruner, plain: _PlainDigits | None = None) -> None:
         super().__init__(text, region, leniency=Leniency.VALID)
         self._prune = prune
+        self._plain = _PlainDigits() if plain is None else plain
 
     def _parse_and_verify(self, candidate: str, offset: int) -> phonenumbers.PhoneNumberMatch | None:
-        if self._prune(candidate):
+        if self._prune.skips(self._plain[candidate]):
             return None
         return super()._parse_and_verify(candidate, offset)
 
@@ -335,11 +356,12 @@ class PhoneDetector(Detector):
         cands: dict[tuple[int, int], _Candidate] = {}
         need = {m.start() for m in _DIGIT.finditer(window)}
         regions = self._match_regions[:1] if window.startswith("+") else self._match_regions
+        plain = _PlainDigits()
         for region in regions:
             prune = self._prune[region]
-            if prune.rejects_window(window):
+            if prune.rejects_digits(plain[window]):
                 continue
-            for m in _RegionMatcher(window, region, prune):
+            for m in _RegionMatcher(window, region, prune, plain):
                 key = (m.start, m.end)
                 if key not in cands:
                     cands[key] = _Candidate(m.start, m.end, region, m.number)
