@@ -145,6 +145,8 @@ VETOES = [
     ("Thomas and Sons is an investment bank", ["Thomas"], []),
     ("The Clark, Romero and Hall Orchestra was founded in 1973", ["Clark", "Romero"], []),
     ("Lopez, Santos and Coleman is a design agency", ["Santos"], []),
+    ("Lopez, Santos\tand\tColeman is a design agency", ["Santos"], []),  # tabs around "and"
+    ("I work at Johnson\tand\tSons now", ["Johnson"], []),
     ("Lopez, Santos and Coleman are coming over", ["Santos"], ["Lopez", "Santos", "Coleman"]),
     ("Ana and Ben is my favourite couple", ["Ana"], ["Ana", "Ben"]),  # two names: no firm from "is"
     ("Coden is a design agency based in Turku", ["Coden"], []),

@@ -367,7 +367,8 @@ class PersonDetector(Detector):
         """Lists of capitalised words that name one organisation: the last word or the word after it is an
         organisation suffix ("Thomas and Sons", "Clark, Romero and Hall Orchestra"), or a list of three or more
         takes a singular verb ("Lopez, Santos and Coleman is a design agency")."""
-        if " and " not in text and "&" not in text:
+        # every match holds "&" or "and" between blanks (spaces or tabs)
+        if "&" not in text and " and " not in text and "\tand" not in text and "and\t" not in text:
             return []
         out = []
         suffixes = self.lexicon.org_suffixes
