@@ -47,38 +47,15 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-@functools.lru_cache(maxsize=4096)
-def _phrase_pattern(phrases: tuple[str, ...]) -> regex.Pattern[str] | None:
-    cleaned = sorted({" ".join(_words(p)) for p in phrases} - {""}, key=len, reverse=True)
-    if not cleaned:
-        return None
-    alternatives = "|".join(regex.escape(p) for p in cleaned)
-    return regex.compile(rf"(?<![^ ])(?:{alternatives})(?![^ ])")
-
-
 def _window_sides(text: str, start: int, end: int, n_words: int) -> tuple[list[str], list[str]]:
     reach = n_words * _CHARS_PER_WORD
     return _words(text[max(0, start - reach):start])[-n_words:], _words(text[end:end + reach])[:n_words]
 
 
-def context_window(text: str, start: int, end: int, n_words: int) -> str:
-    """The ``n_words`` words before and after ``text[start:end]``, lower-cased, space-joined.
-
-    A marker separates the two sides so that no phrase matches across the hit.
-    """
-    before, after = _window_sides(text, start, end, n_words)
-    return " ".join(before) + " \x00 " + " ".join(after)
-
-
-def has_context(phrases: tuple[str, ...], window: str) -> bool:
-    """Whether any of ``phrases`` occurs as whole words in a window from :func:`context_window`."""
-    pattern = _phrase_pattern(phrases)
-    return pattern is not None and pattern.search(window) is not None
-
-
 @dataclass(frozen=True, slots=True)
 class _PhraseWords:
-    """Phrases as word sequences: what :func:`has_context` finds, looked up in the window's word lists."""
+    """Phrases as word sequences, looked up in the word lists of a hit's two sides: a phrase counts
+    when its words are consecutive words of one side (whole words; never across the hit)."""
 
     single: frozenset[str]  # the one-word phrases
     longer: dict[str, tuple[tuple[str, ...], ...]]  # first word -> the rest of each longer phrase

@@ -311,14 +311,9 @@ class Scanner:
         return mode == "always" or (mode == "auto" and bool(pending.hits))
 
     def _wants_ner(self, pending: _Pending) -> bool:
-        mode = self.config.ner
-        if mode == "never":
-            return False
-        if mode == "always":
-            return True
         # auto: a name matters only as the subject of other private data (a hit that survived
         # refinement: a context-less shape is no identifier) or of a threat
-        return bool(pending.hits) or bool(pending.intents)
+        return self._ner_is_certain(pending) or (self.config.ner == "auto" and bool(pending.intents))
 
     def _refined(self, text: str, detector_id: str, hits: Iterable[Hit]) -> Iterator[tuple[str, Hit, float]]:
         """The hits whose confidence after context scoring reaches ``min_confidence``, with it."""

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.findings import Finding, Hit
-from scanner.refine import context_window, has_context, resolve_overlaps, score
+from scanner.refine import _window_sides, _words, resolve_overlaps, score
+
+
+# The reference for score's context check: the joined window searched with a regex of the phrases.
+def context_window(text: str, start: int, end: int, n_words: int) -> str:
+    """The words on both sides of the hit, lower-cased, a marker between the sides."""
+    before, after = _window_sides(text, start, end, n_words)
+    return " ".join(before) + " \x00 " + " ".join(after)
+
+
+def has_context(phrases: tuple[str, ...], window: str) -> bool:
+    """Whether one of ``phrases`` occurs as whole words in a window from :func:`context_window`."""
+    cleaned = sorted({" ".join(_words(p)) for p in phrases} - {""}, key=len, reverse=True)
+    alternatives = "|".join(regex.escape(p) for p in cleaned)
+    return bool(cleaned) and regex.search(rf"(?<![^ ])(?:{alternatives})(?![^ ])", window) is not None
 
 
 def hit(start: int, end: int, conf: float = 0.4, **kw: object) -> Hit:
@@ -88,7 +103,7 @@ _GAPS = (" ", "  ", ", ", ". ", "\n", "-", "'", "")
        n_words=st.integers(0, 8), phrases=st.lists(st.sampled_from(_PHRASES), max_size=4).map(tuple))
 def test_score_finds_what_has_context_finds(pieces: list[str], n_words: int, phrases: tuple[str, ...]) -> None:
     """score looks phrases up in the window's word lists; has_context searches the joined window."""
-    from scanner.refine import _phrase_words, _window_sides
+    from scanner.refine import _phrase_words
 
     text = "".join(pieces) + "HIT " + "".join(reversed(pieces))
     start = text.index("HIT")
