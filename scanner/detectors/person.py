@@ -266,6 +266,13 @@ class PersonDetector(Detector):
     def may_fire(self, text: str) -> bool:
         return any(ch.isalpha() for ch in text)
 
+    def may_fire_beside(self, text: str) -> bool:
+        """A name needs a word that is neither a never-name word nor a function word
+        ("Phone: ...", "I once lived in ..." hold none)."""
+        lex = self.lexicon
+        return any((w := m.group().lower()) not in lex.never and w not in lex.function_words
+                   for m in _WORD_RE.finditer(text))
+
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
         ents = _entities(data.doc)  # Doc.ents walks every token: read it once
