@@ -184,9 +184,11 @@ class Scanner:
         if not pending.needs_doc:
             return self._finish(pending, [])
         ner = self.ner_engine
-        with self.ner_budget.session(len(pending.norm.text)):  # the Docs are used up inside
-            with single_threaded_blas():
-                docs = [(offset, chunk, ner(chunk)) for offset, chunk in pending.ner_pieces]
+        pieces = pending.ner_pieces
+        with self.ner_budget.session(sum(len(chunk) for _, chunk in pieces)):  # the Docs are used up inside
+            with single_threaded_blas():  # several pieces (sentences) go to NER as one batch
+                made = ner.pipe(chunk for _, chunk in pieces) if len(pieces) > 1 else [ner(pieces[0][1])]
+                docs = [(offset, chunk, doc) for (offset, chunk), doc in zip(pieces, made, strict=True)]
             return self._finish(pending, docs)
 
     def scan_many(
