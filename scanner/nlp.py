@@ -46,7 +46,20 @@ def load_pipeline(model: str, keep: tuple[str, ...] = NER_COMPONENTS, matmul: st
     if matmul == "numpy":
         use_numpy_matmul(nlp)
     drop_plain_whitespace_special_cases(nlp)
+    use_fast_tokenizer(nlp)
     return nlp
+
+
+def use_fast_tokenizer(nlp: Language) -> None:
+    """The same tokens and lexical attributes from ``nlp``, for less work per new word: its
+    prefix, suffix, infix and URL regexes searched only where they can match
+    (:mod:`scanner.affix_regex`) and faster equivalents of spaCy's lexical attribute
+    getters (:mod:`scanner.lexeme_attrs`). Call after changing its special cases."""
+    from .affix_regex import use_fast_affix_regexes
+    from .lexeme_attrs import use_fast_lexeme_attrs
+
+    use_fast_affix_regexes(nlp.tokenizer)
+    use_fast_lexeme_attrs(nlp)
 
 
 def drop_plain_whitespace_special_cases(nlp: Language) -> None:
@@ -81,9 +94,13 @@ def same_tokenizer(a: Language, b: Language) -> bool:
     if not isinstance(first, Tokenizer) or not isinstance(second, Tokenizer):
         return False
 
+    from .affix_regex import AnchoredSearch, GatedFinditer, GatedMatch
+
+    regex_like = (re.Pattern, AnchoredSearch, GatedFinditer, GatedMatch)  # ours match as the regex's own method
+
     def pattern(fn: Any) -> Any:  # a compiled regex's bound method, else the callable itself
         owner = getattr(fn, "__self__", None)
-        return (owner.pattern, owner.flags, fn.__name__) if isinstance(owner, re.Pattern) else fn
+        return (owner.pattern, owner.flags, fn.__name__) if isinstance(owner, regex_like) else fn
 
     names = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
     return (first.rules == second.rules and first.faster_heuristics == second.faster_heuristics
