@@ -23,6 +23,7 @@ scores can differ from spaCy's in the last bits of a float32; entities are compa
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -212,10 +213,17 @@ class FusedNer:
         self._labels = labels
         self._kinds = kinds
         self._kind_list = [str(k) for k in kinds]
+        strings = self._nlp.vocab.strings
+        self._label_ids = [strings.add(label) if label else 0 for label in labels]
+        self._outside = self._index("O", "")
         named = np.array([bool(label) for label in labels])
-        self._is_begin = (kinds == "B") & named
-        self._is_unit = (kinds == "U") & named  # "U-" without a label is valid only over preset entities
-        self._closed_valid = self._is_begin | self._is_unit | (kinds == "O")
+        is_begin = (kinds == "B") & named
+        is_unit = (kinds == "U") & named  # "U-" without a label is valid only over preset entities
+        closed_valid = is_begin | is_unit | (kinds == "O")
+        # The moves valid in a closed state, by kind of token: B needs a following token in the
+        # same sentence and a non-space token, U a non-space token (rows: any other token, a
+        # token that cannot begin, a space)
+        self._valid_closed = np.stack([closed_valid, closed_valid & ~is_begin, closed_valid & ~is_begin & ~is_unit])
         self._inside = {label: (i, self._index("L", label)) for i, label in enumerate(labels)
                         if kinds[i] == "I" and label}
 
@@ -275,18 +283,22 @@ class FusedNer:
         if not todo:
             return
         rows = [doc.to_array([*self._columns, IS_SPACE, SENT_START, ENT_IOB]) for doc in todo]
-        table = np.concatenate(rows).astype(np.uint64, copy=False)
+        table = rows[0] if len(rows) == 1 else np.concatenate(rows)
         if table[:, -1].any():
             raise ValueError("FusedNer.annotate needs Docs without preset entities")
-        scores_table = self._features(table[:, : len(self._columns)], [len(doc) for doc in todo])
-        lower, closed = scores_table
-        is_space = table[:, -3].astype(bool)
+        lengths = [len(doc) for doc in todo]
+        lower, closed = self._features(table[:, : len(self._columns)], lengths)
+        # each token's best move while no entity is open, among the moves valid on it
+        space = table[:, -3] == 1
         sent_start = table[:, -2] == 1
+        no_begin = space.copy()
+        no_begin[[end - 1 for end in itertools.accumulate(lengths)]] = True  # the last token of each document
+        no_begin[:-1] |= sent_start[1:]
+        token_kind = no_begin.view(np.uint8) + space  # a row of _valid_closed
+        best = np.where(self._valid_closed[token_kind], closed, -np.inf).argmax(axis=1)
         start = 0
-        for doc in todo:
-            n = len(doc)
-            self._decode(doc, lower[start:start + n], closed[start:start + n], is_space[start:start + n],
-                         sent_start[start:start + n])
+        for doc, n in zip(todo, lengths, strict=True):
+            self._decode(doc, lower[start:start + n], best[start:start + n], sent_start[start:start + n])
             start += n
 
     def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -370,55 +382,56 @@ class FusedNer:
         scores += self._upper_b
         return scores
 
-    def _decode(self, doc: Doc, lower: np.ndarray, closed: np.ndarray, is_space: np.ndarray,
-                sent_start: np.ndarray) -> None:
-        """Greedy BILUO decoding of one document (spaCy's ``ner.pyx`` rules without preset entities)."""
-        from spacy.tokens import Span
+    def _decode(self, doc: Doc, lower: np.ndarray, best: np.ndarray, sent_start: np.ndarray) -> None:
+        """Greedy BILUO decoding of one document (spaCy's ``ner.pyx`` rules without preset entities).
+
+        ``best`` is each token's best move in a closed state; an entity opened by a B move is
+        scored step by step until its L move.
+        """
+        from spacy.attrs import ENT_IOB, ENT_TYPE
 
         n = len(doc)
-        masked = np.where(self._closed_valid, closed, -np.inf)
-        # B needs a following token in the same sentence and a non-space token; U a non-space token
-        no_begin = is_space.copy()
-        no_begin[-1] = True
-        no_begin[:-1] |= sent_start[1:]
-        masked[no_begin[:, None] & self._is_begin] = -np.inf
-        if is_space.any():
-            masked[is_space[:, None] & self._is_unit] = -np.inf
-        best = masked.argmax(axis=1).tolist()
+        moves = best.tolist()
         kinds, labels = self._kind_list, self._labels
-        spans = []
-        i = 0
-        while i < n:
-            action = best[i]
-            kind = kinds[action]
-            if kind == "O":
-                i += 1
+        iob = [2] * n  # O
+        types = [0] * n
+        end = 0  # tokens before it are decoded
+        for i in np.flatnonzero(best != self._outside).tolist():
+            if i < end:
                 continue
-            label = labels[action]
-            if kind == "U":
-                spans.append(Span(doc, i, i + 1, label=label))
-                i += 1
+            action = moves[i]
+            iob[i] = 3  # B
+            types[i] = self._label_ids[action]
+            if kinds[action] == "U":
+                end = i + 1
                 continue
-            first = i  # B: the entity is open from here
-            inside, last = self._inside[label]
-            i += 1
-            while True:
-                hidden = lower[i, 0] + lower[first, 1]
-                hidden += lower[i - 1, 2]
-                hidden += self._lower_b
-                h = hidden.max(axis=0)
-                score_last = float(np.dot(self._upper_W[last], h) + self._upper_b[last])
-                may_continue = i + 1 < n and not sent_start[i + 1]
-                if may_continue:
-                    score_inside = float(np.dot(self._upper_W[inside], h) + self._upper_b[inside])
-                    # spaCy's arg-max keeps the lower class index on a tie
-                    if score_inside > score_last or (score_inside == score_last and inside < last):
-                        i += 1
-                        continue
-                spans.append(Span(doc, first, i + 1, label=label))
-                i += 1
-                break
-        doc.set_ents(spans, default="outside")
+            end = self._entity_end(lower, i, labels[action], sent_start)
+            iob[i + 1:end] = [1] * (end - i - 1)  # I
+            types[i + 1:end] = [types[i]] * (end - i - 1)
+        values: Any = np.array([iob, types], dtype=np.uint64).T  # spaCy's stubs want thinc's Ints2d
+        doc.from_array([ENT_IOB, ENT_TYPE], values)
+
+    def _entity_end(self, lower: np.ndarray, first: int, label: str, sent_start: np.ndarray) -> int:
+        """The end of the entity a B move opens at token ``first``: each next token is its I or L move."""
+        n = len(lower)
+        inside, last = self._inside[label]
+        W, b = self._upper_W, self._upper_b
+        i = first + 1
+        while True:
+            hidden = lower[i, 0] + lower[first, 1]
+            hidden += lower[i - 1, 2]
+            hidden += self._lower_b
+            h = hidden[0]
+            for piece in range(1, len(hidden)):
+                h = np.maximum(h, hidden[piece])
+            score_last = float(np.dot(W[last], h) + b[last])
+            if i + 1 < n and not sent_start[i + 1]:
+                score_inside = float(np.dot(W[inside], h) + b[inside])
+                # spaCy's arg-max keeps the lower class index on a tie
+                if score_inside > score_last or (score_inside == score_last and inside < last):
+                    i += 1
+                    continue
+            return i + 1
 
 
 def _max_pieces(unmaxed: np.ndarray) -> np.ndarray:
