@@ -172,13 +172,16 @@ class FusedNer:
         # The first maxout is linear in the four embeddings, each a sum of four table rows: its
         # pre-activation is one gather-add over the tables multiplied through by its weights.
         first = self._maxouts[0]
-        blocks, offset, self._key_offsets = [], 0, []
+        blocks, offsets = [], [0]
         for k, (table, _seed, rows) in enumerate(self._embeds):
             width = table.shape[1]
             blocks.append(np.dot(table, first.W_T[k * width:(k + 1) * width]))
-            self._key_offsets.append(offset)
-            offset += rows
+            offsets.append(offsets[-1] + rows)
         self._first_table = np.ascontiguousarray(np.concatenate(blocks), dtype=np.float32)
+        # a column's hashed keys are rows of its block: (hash % rows) + offset, shaped (columns, 1)
+        self._seeds = [seed for _table, seed, _rows in self._embeds]
+        self._table_rows = np.array([[rows] for _table, _seed, rows in self._embeds], dtype=np.uint32)
+        self._key_offsets = np.array(offsets[:-1], dtype=np.uint32)[:, None]
         self._first_index: dict[bytes, int] = {}  # feature row (32 bytes) -> row of _first_rows
         self._first_rows = np.empty((_FIRST_CACHE_ROWS, self._maxouts[0].nO), dtype=np.float32)
         self._first_lock = threading.Lock()
@@ -350,14 +353,11 @@ class FusedNer:
         with self._first_lock:
             index, table = self._first_index, self._first_rows
             pos = [index.get(key, -1) for key in keys]
+            out = table[pos]
             missing = [i for i, p in enumerate(pos) if p < 0]
             if not missing:
-                return table[pos]
-            out = np.empty((len(keys), table.shape[1]), dtype=np.float32)
-            found = [i for i, p in enumerate(pos) if p >= 0]
-            if found:
-                out[found] = table[[pos[i] for i in found]]
-            out[missing] = self._compute_first_layer(ids[missing])
+                return out
+            out[missing] = self._compute_first_layer(ids[missing])  # (new rows read the last row above)
             vocab: Any = self._nlp.vocab  # spaCy's stubs leave in_memory_zone out
             if vocab.in_memory_zone:
                 return out
@@ -372,9 +372,12 @@ class FusedNer:
 
     def _compute_first_layer(self, ids: np.ndarray) -> np.ndarray:
         ops = self._ops
-        keys = np.concatenate([ops.hash(np.ascontiguousarray(ids[:, c]), seed) % rows + self._key_offsets[c]
-                               for c, (_table, seed, rows) in enumerate(self._embeds)], axis=1)
-        out: np.ndarray = self._maxouts[0].finish(ops.gather_add(self._first_table, keys.astype(np.uint32)))
+        columns = np.ascontiguousarray(ids.T)
+        keys = np.concatenate([ops.hash(columns[c], seed) for c, seed in enumerate(self._seeds)], axis=1)
+        by_column = keys.reshape((len(ids), len(self._seeds), -1))  # a view: each column's 4 keys
+        by_column %= self._table_rows
+        by_column += self._key_offsets
+        out: np.ndarray = self._maxouts[0].finish(ops.gather_add(self._first_table, keys))
         return out
 
     def _scores(self, hidden: np.ndarray) -> np.ndarray:
