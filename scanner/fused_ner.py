@@ -186,6 +186,10 @@ class FusedNer:
         self._first_rows = np.empty((_FIRST_CACHE_ROWS, self._maxouts[0].nO), dtype=np.float32)
         self._first_lock = threading.Lock()
         self._row_key = np.dtype(f"S{8 * len(self._columns)}")
+        # the first window layer's output on a row of zero pad rows (see _features)
+        window = self._maxouts[1]
+        self._pad_row = np.zeros((1, window.nO), dtype=np.float32)
+        self._pad_row += window(np.zeros((1, window.W_T.shape[0]), dtype=np.float32))
         project, upper = layers["linear"]
         self._project = (project.get_param("W"), project.get_param("b"))
         lower = layers["precomputable_affine"][0]
@@ -323,9 +327,14 @@ class FusedNer:
         for depth, layer in enumerate(windows, start=1):
             lo = _PAD - (len(windows) - depth)
             hi = total - lo
+            # the first layer's outer pad rows with only pad rows beside them: one vector for any text
+            same = depth == 1 and lo < _PAD - 1
+            start, end = (_PAD - 1, total - _PAD + 1) if same else (lo, hi)
             # each row beside its neighbours (thinc's seq2col with a window of 1, as three views)
-            window = np.concatenate((padded[lo - 1:hi - 1], padded[lo:hi], padded[lo + 1:hi + 1]), axis=1)
-            padded[lo:hi] += layer(window)
+            window = np.concatenate((padded[start - 1:end - 1], padded[start:end], padded[start + 1:end + 1]), axis=1)
+            padded[start:end] += layer(window)
+            if same:
+                padded[lo:start] = padded[end:hi] = self._pad_row
         X = padded[index]
         W, b = self._project
         T = np.dot(X, W.T)
