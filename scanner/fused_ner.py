@@ -40,6 +40,11 @@ log = logging.getLogger("scanner")
 _PAD = 4  # rows thinc's with_array puts around each document before the window layers (checked at load)
 _BATCH_TOKENS = 20_000  # tokens per whole-array pass in pipe(): bounds the precomputed feature table
 _FIRST_CACHE_ROWS = 20_000  # first-layer vectors kept by token features (see FusedNer._first_layer)
+# OpenBLAS multiplies small matrices (M * N * K <= 1e6 on AVX-512 CPUs) without first copying the
+# weights into its packed layout; a product of up to _SPLIT_ROWS rows is split into blocks of rows
+# that small (see _matmul)
+_SMALL_PRODUCT = 1_000_000
+_SPLIT_ROWS = 256
 
 _LEAVES_HEAD = ["extract_features", "list2ragged"] + ["ints-getitem", "hashembed"] * 4 + [
     "maxout", "layernorm", "dropout", "ragged2list"]
@@ -77,7 +82,7 @@ class _Maxout:
         self.G, self.beta, self.nO, self.nP = G, beta, nO, nP
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.finish(np.dot(X, self.W_T))
+        return self.finish(_matmul(X, self.W_T))
 
     def finish(self, Y: np.ndarray) -> np.ndarray:
         """Bias, max over pieces and layer norm of the pre-activations ``Y`` (N, nP * nO)."""
@@ -340,7 +345,7 @@ class FusedNer:
         T = np.dot(X, W.T)
         T += b
         nF, nO, nP = self._lower_shape
-        lower = np.dot(T, self._lower_W_T).reshape((X.shape[0], nF, nP, nO))
+        lower = _matmul(T, self._lower_W_T).reshape((X.shape[0], nF, nP, nO))
         pad = self._lower_pad
         unmaxed = lower[:, 0] + pad[1]
         unmaxed += pad[2]
@@ -444,6 +449,28 @@ class FusedNer:
                     i += 1
                     continue
             return i + 1
+
+
+def _matmul(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``X @ W``; a short ``X`` in blocks of rows that OpenBLAS multiplies with its small-matrix kernels.
+
+    A window layer's product on a ~30-token post takes ~20% less time in three blocks: the
+    packed path copies all 288 x 288 weights first. With ``W`` C-contiguous the blocks give
+    the same values as one product (checked for 1-299 rows with this model's weights); other
+    BLAS libraries and CPUs just multiply block by block.
+    """
+    n = len(X)
+    rows = _SMALL_PRODUCT // (W.shape[0] * W.shape[1])
+    if n <= rows or n > _SPLIT_ROWS or rows < 3:
+        product: np.ndarray = np.dot(X, W)
+        return product
+    starts = list(range(0, n, rows))
+    if n - starts[-1] == 1:
+        starts[-1] -= 1  # no block of one row: numpy would multiply it as a vector, with other sums
+    out = np.empty((n, W.shape[1]), dtype=np.result_type(X, W))
+    for start, end in itertools.pairwise([*starts, n]):
+        np.dot(X[start:end], W, out=out[start:end])
+    return out
 
 
 def _max_pieces(unmaxed: np.ndarray) -> np.ndarray:

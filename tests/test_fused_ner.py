@@ -168,3 +168,58 @@ def test_threads_sharing_the_engine_get_the_same_entities(nlp: Any, shared_data:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda t: entities(engine(t)), texts))
     assert got == expected
+
+
+def _reference_features(engine: FusedNer, ids: Any) -> tuple[Any, Any]:
+    """The window layers as thinc runs them (every pad row through every layer, one product per
+    layer), then the lower layer and the closed-state scores as _features computes them."""
+    import numpy as np
+
+    from scanner.fused_ner import _PAD, _max_pieces
+
+    X = engine._compute_first_layer(ids)
+    padded = np.zeros((len(ids) + 2 * _PAD, X.shape[1]), dtype=np.float32)
+    padded[_PAD:-_PAD] = X
+    for layer in engine._maxouts[1:]:
+        window = np.concatenate((padded[:-2], padded[1:-1], padded[2:]), axis=1)
+        padded[1:-1] += layer.finish(np.dot(window, layer.W_T))
+    W, b = engine._project
+    T = np.dot(padded[_PAD:-_PAD], W.T)
+    T += b
+    nF, nO, nP = engine._lower_shape
+    lower = np.dot(T, engine._lower_W_T).reshape((len(ids), nF, nP, nO))
+    unmaxed = lower[:, 0] + engine._lower_pad[1]
+    unmaxed += engine._lower_pad[2]
+    unmaxed += engine._lower_b
+    return lower, engine._scores(_max_pieces(unmaxed))
+
+
+def test_features_equal_the_layers_run_over_every_row(nlp: Any, fused: FusedNer) -> None:
+    """Skipping pad rows that cannot reach a token, the first layer's all-pad rows taken from
+    load time and products split into blocks of rows give the same bits as the plain layers."""
+    import numpy as np
+
+    words = ["Jane", "Doe", ",", "12", "Elm", "St", ",", "Paris", "75001", ";", "call", "+33", "1", "23", "45",
+             "67", "89", "or", "jane@x.co", "."] * 20
+    # 2 to ~300 tokens (one token makes numpy multiply matrices by a vector, unlike thinc's padded rows)
+    texts = [" ".join(words[:n]) for n in [*range(2, 40), *range(40, 300, 7)]]
+    lengths = set()
+    for text in texts:
+        ids = _feature_ids(fused, [text])
+        lengths.add(len(ids))
+        ours = fused._features(ids, [len(ids)])
+        theirs = _reference_features(fused, ids)
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True)), len(ids)
+    assert min(lengths) == 2 and max(lengths) > 256 and len(lengths) > 70
+
+
+def test_split_products_equal_one_product(fused: FusedNer) -> None:
+    import numpy as np
+
+    from scanner.fused_ner import _matmul
+
+    rng = np.random.default_rng(7)
+    for W in (fused._maxouts[1].W_T, fused._lower_W_T):
+        for rows in [*range(1, 80), 255, 256, 257]:  # 13 and 25 rows: no block of one row
+            X = rng.standard_normal((rows, W.shape[0]), dtype=np.float32)
+            assert np.array_equal(_matmul(X, W), np.dot(X, W)), (W.shape, rows)
