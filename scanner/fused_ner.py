@@ -165,7 +165,12 @@ class FusedNer:
         pads = [layer.attrs.get("pad") for layer in model.walk() if layer.name.startswith("with_array(residual")]
         if pads != [_PAD]:
             raise UnsupportedPipeline(f"the encoder pads documents with {pads} rows, not {_PAD}")
+        from spacy.attrs import ENT_IOB, ENT_TYPE, IDS, IS_SPACE, SENT_START
+
         self._columns = list(layers["extract_features"][0].attrs["columns"])
+        self._column_ids = [IDS[c] if isinstance(c, str) else int(c) for c in self._columns]
+        self._token_attrs = [*self._column_ids, IS_SPACE, SENT_START, ENT_IOB]  # what annotate reads
+        self._entity_attrs = [ENT_IOB, ENT_TYPE]  # what _decode writes
         self._embeds = []
         for column, embed in enumerate(layers["hashembed"]):
             if embed.attrs.get("column") != column:
@@ -271,9 +276,9 @@ class FusedNer:
     @property
     def lexeme_attributes(self) -> tuple[int, ...]:
         """The spaCy attribute ids this engine reads from lexemes: the model's feature columns and IS_SPACE."""
-        from spacy.attrs import IDS, IS_SPACE
+        from spacy.attrs import IS_SPACE
 
-        return (*(IDS[c] if isinstance(c, str) else int(c) for c in self._columns), IS_SPACE)
+        return (*self._column_ids, IS_SPACE)
 
     def agrees_with_spacy(self, texts: Sequence[str]) -> bool:
         """True when every text gets the same entities (and token IOB tags) from spaCy and from us."""
@@ -289,12 +294,10 @@ class FusedNer:
 
     def annotate(self, docs: Sequence[Doc]) -> None:
         """Set ``doc.ents`` on fresh Docs (made by the pipeline's tokenizer, no entities yet)."""
-        from spacy.attrs import ENT_IOB, IS_SPACE, SENT_START
-
         todo = [doc for doc in docs if len(doc)]
         if not todo:
             return
-        rows = [doc.to_array([*self._columns, IS_SPACE, SENT_START, ENT_IOB]) for doc in todo]
+        rows = [doc.to_array(self._token_attrs) for doc in todo]
         table = rows[0] if len(rows) == 1 else np.concatenate(rows)
         if table[:, -1].any():
             raise ValueError("FusedNer.annotate needs Docs without preset entities")
@@ -405,8 +408,6 @@ class FusedNer:
         ``best`` is each token's best move in a closed state; an entity opened by a B move is
         scored step by step until its L move.
         """
-        from spacy.attrs import ENT_IOB, ENT_TYPE
-
         n = len(doc)
         moves = best.tolist()
         kinds, labels = self._kind_list, self._labels
@@ -426,7 +427,7 @@ class FusedNer:
             iob[i + 1:end] = [1] * (end - i - 1)  # I
             types[i + 1:end] = [types[i]] * (end - i - 1)
         values: Any = np.array([iob, types], dtype=np.uint64).T  # spaCy's stubs want thinc's Ints2d
-        doc.from_array([ENT_IOB, ENT_TYPE], values)
+        doc.from_array(self._entity_attrs, values)
 
     def _entity_end(self, lower: np.ndarray, first: int, label: str, sent_start: np.ndarray) -> int:
         """The end of the entity a B move opens at token ``first``: each next token is its I or L move."""
