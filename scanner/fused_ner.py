@@ -45,6 +45,7 @@ _FIRST_CACHE_ROWS = 20_000  # first-layer vectors kept by token features (see Fu
 # that small (see _matmul)
 _SMALL_PRODUCT = 1_000_000
 _SPLIT_ROWS = 256
+_ENTITY_ROWS = 4  # tokens of an entity whose lower-layer features are computed at a time
 
 _LEAVES_HEAD = ["extract_features", "list2ragged"] + ["ints-getitem", "hashembed"] * 4 + [
     "maxout", "layernorm", "dropout", "ragged2list"]
@@ -206,9 +207,11 @@ class FusedNer:
         nF, nO, nP, nI = (lower.get_dim(d) for d in ("nF", "nO", "nP", "nI"))
         if nF != 3 or ner.moves.__class__.__name__ != "BiluoPushDown":
             raise UnsupportedPipeline("not the 3-feature BILUO entity recogniser")
-        # rows grouped (feature, piece, hidden) so that pieces are contiguous blocks
-        self._lower_W_T = np.ascontiguousarray(
-            lower.get_param("W").transpose(0, 2, 1, 3).reshape((nF * nP * nO, nI)).T)  # (nI, nF * nP * nO)
+        # rows grouped (feature, piece, hidden) so that pieces are contiguous blocks; every token
+        # needs the first feature (the token itself), only entities the others (see _entity_end)
+        lower_W = lower.get_param("W").transpose(0, 2, 1, 3).reshape((nF * nP * nO, nI)).T  # (nI, nF * nP * nO)
+        self._lower_first_W = np.ascontiguousarray(lower_W[:, :nP * nO])
+        self._lower_rest_W = np.ascontiguousarray(lower_W[:, nP * nO:])
         self._lower_b = np.ascontiguousarray(lower.get_param("b").T)  # (nP, nO)
         self._lower_pad = np.ascontiguousarray(lower.get_param("pad")[0].transpose(0, 2, 1))  # (nF, nP, nO)
         self._lower_shape = (nF, nO, nP)
@@ -302,7 +305,7 @@ class FusedNer:
         if table[:, -1].any():
             raise ValueError("FusedNer.annotate needs Docs without preset entities")
         lengths = [len(doc) for doc in todo]
-        lower, closed = self._features(table[:, : len(self._columns)], lengths)
+        hidden, lower, closed = self._features(table[:, : len(self._columns)], lengths)
         # each token's best move while no entity is open, among the moves valid on it
         space = table[:, -3] == 1
         sent_start = table[:, -2] == 1
@@ -313,11 +316,13 @@ class FusedNer:
         best = np.where(self._valid_closed[token_kind], closed, -np.inf).argmax(axis=1)
         start = 0
         for doc, n in zip(todo, lengths, strict=True):
-            self._decode(doc, lower[start:start + n], best[start:start + n], sent_start[start:start + n])
+            self._decode(doc, hidden[start:start + n], lower[start:start + n], best[start:start + n],
+                         sent_start[start:start + n])
             start += n
 
-    def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Per token: the lower layer's precomputed features (N, nF, nO, nP) and the best closed-state action."""
+    def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per token: the encoder's output projected (N, nI of the lower layer), the lower layer's
+        first feature (N, nP, nO) and the scores of the moves in a closed state (N, classes)."""
         X = self._first_layer(ids)
         # the window layers see each document between _PAD zero rows, as thinc's with_array(pad=4) gives them
         total = sum(lengths) + _PAD * (len(lengths) + 1)
@@ -347,13 +352,13 @@ class FusedNer:
         W, b = self._project
         T = np.dot(X, W.T)
         T += b
-        nF, nO, nP = self._lower_shape
-        lower = _matmul(T, self._lower_W_T).reshape((X.shape[0], nF, nP, nO))
+        _nF, nO, nP = self._lower_shape
+        lower = _matmul(T, self._lower_first_W).reshape((X.shape[0], nP, nO))
         pad = self._lower_pad
-        unmaxed = lower[:, 0] + pad[1]
+        unmaxed = lower + pad[1]
         unmaxed += pad[2]
         unmaxed += self._lower_b
-        return lower, self._scores(_max_pieces(unmaxed))
+        return T, lower, self._scores(_max_pieces(unmaxed))
 
     def _first_layer(self, ids: np.ndarray) -> np.ndarray:
         """The first layer's output per token (N, nO), from its feature ids (N, 4).
@@ -402,7 +407,8 @@ class FusedNer:
         scores += self._upper_b
         return scores
 
-    def _decode(self, doc: Doc, lower: np.ndarray, best: np.ndarray, sent_start: np.ndarray) -> None:
+    def _decode(self, doc: Doc, hidden: np.ndarray, lower: np.ndarray, best: np.ndarray,
+                sent_start: np.ndarray) -> None:
         """Greedy BILUO decoding of one document (spaCy's ``ner.pyx`` rules without preset entities).
 
         ``best`` is each token's best move in a closed state; an entity opened by a B move is
@@ -423,25 +429,34 @@ class FusedNer:
             if kinds[action] == "U":
                 end = i + 1
                 continue
-            end = self._entity_end(lower, i, labels[action], sent_start)
+            end = self._entity_end(hidden, lower, i, labels[action], sent_start)
             iob[i + 1:end] = [1] * (end - i - 1)  # I
             types[i + 1:end] = [types[i]] * (end - i - 1)
         values: Any = np.array([iob, types], dtype=np.uint64).T  # spaCy's stubs want thinc's Ints2d
         doc.from_array(self._entity_attrs, values)
 
-    def _entity_end(self, lower: np.ndarray, first: int, label: str, sent_start: np.ndarray) -> int:
-        """The end of the entity a B move opens at token ``first``: each next token is its I or L move."""
+    def _entity_end(self, hidden: np.ndarray, lower: np.ndarray, first: int, label: str,
+                    sent_start: np.ndarray) -> int:
+        """The end of the entity a B move opens at token ``first``: each next token is its I or L move.
+
+        A step's state is the token, the entity's first token and the previous token: the lower
+        layer's first feature of the token (``lower``) and the other two of rows computed here.
+        """
         n = len(lower)
         inside, last = self._inside[label]
         W, b = self._upper_W, self._upper_b
+        base, rest = self._lower_rest(hidden, first)
+        opened = rest[0, 0]
         i = first + 1
         while True:
-            hidden = lower[i, 0] + lower[first, 1]
-            hidden += lower[i - 1, 2]
-            hidden += self._lower_b
-            h = hidden[0]
-            for piece in range(1, len(hidden)):
-                h = np.maximum(h, hidden[piece])
+            if i - 1 >= base + len(rest):
+                base, rest = self._lower_rest(hidden, i - 1)
+            unmaxed = lower[i] + opened
+            unmaxed += rest[i - 1 - base, 1]
+            unmaxed += self._lower_b
+            h = unmaxed[0]
+            for piece in range(1, len(unmaxed)):
+                h = np.maximum(h, unmaxed[piece])
             score_last = float(np.dot(W[last], h) + b[last])
             if i + 1 < n and not sent_start[i + 1]:
                 score_inside = float(np.dot(W[inside], h) + b[inside])
@@ -450,6 +465,17 @@ class FusedNer:
                     i += 1
                     continue
             return i + 1
+
+    def _lower_rest(self, hidden: np.ndarray, start: int) -> tuple[int, np.ndarray]:
+        """The first row and the lower layer's other features (k, nF - 1, nP, nO) of rows from ``start``.
+
+        Up to _ENTITY_ROWS rows, at least two (the block starts earlier at the last token):
+        numpy would multiply one row as a vector, with other sums.
+        """
+        start = min(start, len(hidden) - 2)
+        _nF, nO, nP = self._lower_shape
+        rest = _matmul(hidden[start:start + _ENTITY_ROWS], self._lower_rest_W)
+        return start, rest.reshape((len(rest), -1, nP, nO))
 
 
 def _matmul(X: np.ndarray, W: np.ndarray) -> np.ndarray:

@@ -170,9 +170,9 @@ def test_threads_sharing_the_engine_get_the_same_entities(nlp: Any, shared_data:
     assert got == expected
 
 
-def _reference_features(engine: FusedNer, ids: Any) -> tuple[Any, Any]:
+def _reference_features(engine: FusedNer, ids: Any) -> tuple[Any, Any, Any]:
     """The window layers as thinc runs them (every pad row through every layer, one product per
-    layer), then the lower layer and the closed-state scores as _features computes them."""
+    layer), then the lower layer (all three features) and the closed-state scores."""
     import numpy as np
 
     from scanner.fused_ner import _PAD, _max_pieces
@@ -187,17 +187,21 @@ def _reference_features(engine: FusedNer, ids: Any) -> tuple[Any, Any]:
     T = np.dot(padded[_PAD:-_PAD], W.T)
     T += b
     nF, nO, nP = engine._lower_shape
-    lower = np.dot(T, engine._lower_W_T).reshape((len(ids), nF, nP, nO))
+    lower_W = np.concatenate((engine._lower_first_W, engine._lower_rest_W), axis=1)
+    lower = np.dot(T, lower_W).reshape((len(ids), nF, nP, nO))
     unmaxed = lower[:, 0] + engine._lower_pad[1]
     unmaxed += engine._lower_pad[2]
     unmaxed += engine._lower_b
-    return lower, engine._scores(_max_pieces(unmaxed))
+    return T, lower, engine._scores(_max_pieces(unmaxed))
 
 
 def test_features_equal_the_layers_run_over_every_row(nlp: Any, fused: FusedNer) -> None:
     """Skipping pad rows that cannot reach a token, the first layer's all-pad rows taken from
-    load time and products split into blocks of rows give the same bits as the plain layers."""
+    load time, products split into blocks of rows and the lower layer's features computed in
+    parts give the same bits as the plain layers."""
     import numpy as np
+
+    from scanner.fused_ner import _ENTITY_ROWS
 
     words = ["Jane", "Doe", ",", "12", "Elm", "St", ",", "Paris", "75001", ";", "call", "+33", "1", "23", "45",
              "67", "89", "or", "jane@x.co", "."] * 20
@@ -207,9 +211,14 @@ def test_features_equal_the_layers_run_over_every_row(nlp: Any, fused: FusedNer)
     for text in texts:
         ids = _feature_ids(fused, [text])
         lengths.add(len(ids))
-        ours = fused._features(ids, [len(ids)])
-        theirs = _reference_features(fused, ids)
-        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True)), len(ids)
+        hidden, lower, closed = fused._features(ids, [len(ids)])
+        T, reference, scores = _reference_features(fused, ids)
+        assert np.array_equal(hidden, T) and np.array_equal(closed, scores), len(ids)
+        assert np.array_equal(lower, reference[:, 0]), len(ids)
+        for start in range(len(ids)):  # the other features, as the decoder computes them for entities
+            base, rest = fused._lower_rest(hidden, start)
+            assert base == min(start, len(ids) - 2) and 2 <= len(rest) <= _ENTITY_ROWS
+            assert np.array_equal(rest, reference[base:base + len(rest), 1:]), (len(ids), start)
     assert min(lengths) == 2 and max(lengths) > 256 and len(lengths) > 70
 
 
@@ -219,7 +228,7 @@ def test_split_products_equal_one_product(fused: FusedNer) -> None:
     from scanner.fused_ner import _matmul
 
     rng = np.random.default_rng(7)
-    for W in (fused._maxouts[1].W_T, fused._lower_W_T):
+    for W in (fused._maxouts[1].W_T, fused._lower_first_W, fused._lower_rest_W):
         for rows in [*range(1, 80), 255, 256, 257]:  # 13 and 25 rows: no block of one row
             X = rng.standard_normal((rows, W.shape[0]), dtype=np.float32)
             assert np.array_equal(_matmul(X, W), np.dot(X, W)), (W.shape, rows)
