@@ -239,11 +239,10 @@ class FusedNer:
         named = np.array([bool(label) for label in labels])
         is_begin = (kinds == "B") & named
         is_unit = (kinds == "U") & named  # "U-" without a label is valid only over preset entities
-        closed_valid = is_begin | is_unit | (kinds == "O")
-        # The moves valid in a closed state, by kind of token: B needs a following token in the
-        # same sentence and a non-space token, U a non-space token (rows: any other token, a
-        # token that cannot begin, a space)
-        self._valid_closed = np.stack([closed_valid, closed_valid & ~is_begin, closed_valid & ~is_begin & ~is_unit])
+        # the moves valid in a closed state on a non-space token (a space is outside: B and U
+        # need a non-space token), and without B (B needs a following token in the same sentence)
+        self._closed_valid = is_begin | is_unit | (kinds == "O")
+        self._closed_valid_no_begin = self._closed_valid & ~is_begin
         self._inside = {label: (i, self._index("L", label)) for i, label in enumerate(labels)
                         if kinds[i] == "I" and label}
 
@@ -300,24 +299,20 @@ class FusedNer:
         todo = [doc for doc in docs if len(doc)]
         if not todo:
             return
-        rows = [doc.to_array(self._token_attrs) for doc in todo]
-        table = rows[0] if len(rows) == 1 else np.concatenate(rows)
+        arrays = [doc.to_array(self._token_attrs) for doc in todo]
+        table = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
         if table[:, -1].any():
             raise ValueError("FusedNer.annotate needs Docs without preset entities")
         lengths = [len(doc) for doc in todo]
         hidden, lower, closed = self._features(table[:, : len(self._columns)], lengths)
-        # each token's best move while no entity is open, among the moves valid on it
         space = table[:, -3] == 1
         sent_start = table[:, -2] == 1
-        no_begin = space.copy()
-        no_begin[[end - 1 for end in itertools.accumulate(lengths)]] = True  # the last token of each document
-        no_begin[:-1] |= sent_start[1:]
-        token_kind = no_begin.view(np.uint8) + space  # a row of _valid_closed
-        best = np.where(self._valid_closed[token_kind], closed, -np.inf).argmax(axis=1)
+        # each token's best move while no entity is open, as if it could begin one (see _decode)
+        best = np.where(self._closed_valid, closed, -np.inf).argmax(axis=1)
         start = 0
         for doc, n in zip(todo, lengths, strict=True):
-            self._decode(doc, hidden[start:start + n], lower[start:start + n], best[start:start + n],
-                         sent_start[start:start + n])
+            rows = slice(start, start + n)
+            self._decode(doc, hidden[rows], lower[rows], closed[rows], best[rows], space[rows], sent_start[rows])
             start += n
 
     def _features(self, ids: np.ndarray, lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -407,12 +402,14 @@ class FusedNer:
         scores += self._upper_b
         return scores
 
-    def _decode(self, doc: Doc, hidden: np.ndarray, lower: np.ndarray, best: np.ndarray,
-                sent_start: np.ndarray) -> None:
+    def _decode(self, doc: Doc, hidden: np.ndarray, lower: np.ndarray, closed: np.ndarray, best: np.ndarray,
+                space: np.ndarray, sent_start: np.ndarray) -> None:
         """Greedy BILUO decoding of one document (spaCy's ``ner.pyx`` rules without preset entities).
 
-        ``best`` is each token's best move in a closed state; an entity opened by a B move is
-        scored step by step until its L move.
+        ``best`` is each token's best move in a closed state among the moves valid on a
+        non-space token with a next token in its sentence (``closed`` has the scores); a space
+        is outside, and a B move elsewhere gives way to the best other move. An entity opened
+        by a B move is scored step by step until its L move.
         """
         n = len(doc)
         moves = best.tolist()
@@ -421,9 +418,13 @@ class FusedNer:
         types = [0] * n
         end = 0  # tokens before it are decoded
         for i in np.flatnonzero(best != self._outside).tolist():
-            if i < end:
+            if i < end or space[i]:
                 continue
             action = moves[i]
+            if kinds[action] == "B" and (i + 1 == n or sent_start[i + 1]):
+                action = int(np.where(self._closed_valid_no_begin, closed[i], -np.inf).argmax())
+                if action == self._outside:
+                    continue
             iob[i] = 3  # B
             types[i] = self._label_ids[action]
             if kinds[action] == "U":

@@ -72,6 +72,17 @@ def test_same_entities_as_spacy_on_generated_text(nlp: Any, fused: FusedNer, par
     assert (entities(ours), iob(ours)) == (entities(theirs), iob(theirs))
 
 
+@pytest.mark.parametrize("text", [
+    "Apt. 512\n Lillehammer", "Apt. 77\n Zoetermeer",  # "\n " would score best as B
+    "thanks to dave ! Hahaha", "now ! # TwitterOff",  # the last token would score best as B: U instead
+    "YORK I love ya",  # ... and O instead
+])
+def test_moves_a_token_cannot_take_give_way_as_in_spacy(nlp: Any, fused: FusedNer, text: str) -> None:
+    """A space is outside, and a last token's B move gives way to its best other move."""
+    ours, theirs = fused(text), nlp(text)
+    assert (entities(ours), iob(ours)) == (entities(theirs), iob(theirs))
+
+
 def test_pipe_equals_one_at_a_time_and_keeps_order(fused: FusedNer) -> None:
     texts = ["", "Jane Doe lives in Paris.", "   ", "x", "Barack Obama met Angela Merkel in Berlin on Monday."] * 3
     piped = [entities(d) for d in fused.pipe(texts)]
