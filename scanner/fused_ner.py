@@ -8,11 +8,17 @@ trained weights of the loaded component, as about thirty NumPy operations per ba
 documents plus a short Python loop that only does vector work inside entities:
 
 - the encoder: hash embeddings (thinc's own ``hash`` / ``gather_add``), maxout + layer
-  norm, and the residual window layers over each document padded as thinc pads it;
+  norm, and the residual window layers over each document padded as thinc pads it (only
+  the pad rows that reach a token; the first layer's all-pad rows are one vector from load);
 - the transition model: while no entity is open, a state's features depend only on the
-  token, so every token's action scores come from one matrix product and the BILUO
+  token, so every token's action scores come from one matrix product, and the BILUO
   validity rules of ``spacy/pipeline/_parser_internals/ner.pyx`` (for documents without
-  preset entities) become a mask; inside an entity the next step is scored on its own.
+  preset entities) are a mask plus two checks on the few tokens whose best move is not O;
+  inside an entity the next step is scored on its own, with the lower layer's other two
+  features computed for the rows the entity covers.
+
+Products of a short post run in blocks of rows small enough for OpenBLAS's small-matrix
+kernels (see ``_matmul``), which skip packing the weights.
 
 :meth:`FusedNer.from_pipeline` accepts a pipeline only when its layers are exactly this
 architecture and a self-check on probe sentences gives spaCy's own entities; otherwise it
