@@ -6,7 +6,7 @@ import contextlib
 import functools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError
@@ -164,44 +164,79 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved: list[tuple[Any, int]] = []  # (library, its thread count) while a block runs
+_ThreadCalls = tuple[Callable[[], Any], Callable[[int], Any]]  # a BLAS's (get, set) thread count
 
 
 @functools.lru_cache(maxsize=1)
-def _blas_libraries() -> tuple[Any, ...]:
-    """threadpoolctl's controllers of the loaded BLAS libraries (set and read through ctypes)."""
-    return tuple(_blas_controller().select(user_api="blas").lib_controllers)
+def _blas_thread_calls() -> tuple[_ThreadCalls, ...]:
+    """How to read and set the thread count of each loaded BLAS library.
+
+    OpenBLAS with its own process-wide thread pool: its C functions through ctypes (~0.1 us a
+    call; threadpoolctl's controller adds ~0.5 us of Python per call). Other libraries, and
+    OpenBLAS on OpenMP (per-thread limits), through threadpoolctl's controllers.
+    """
+    out: list[_ThreadCalls] = []
+    for lib in _blas_controller().select(user_api="blas").lib_controllers:
+        direct = _openblas_calls(lib) if getattr(lib, "threading_layer", None) != "openmp" else None
+        out.append(direct or (lib.get_num_threads, lib.set_num_threads))
+    return tuple(out)
 
 
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
+def _openblas_calls(lib: Any) -> _ThreadCalls | None:
+    """OpenBLAS's ``openblas_get_num_threads`` / ``openblas_set_num_threads`` under the symbol
+    affixes threadpoolctl looks for (``scipy_`` builds, 64-bit integer builds); None for another
+    library."""
+    if getattr(lib, "internal_api", None) != "openblas":
+        return None
+    for prefix in ("", "scipy_"):
+        for suffix in ("", "64_", "_64"):
+            get = getattr(lib.dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            set_ = getattr(lib.dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            if get is not None and set_ is not None:
+                return get, set_
+    return None
+
+
+class _SingleThreadedBlas:
+    """The context manager of :func:`single_threaded_blas` (one for the process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved: list[tuple[Callable[[int], Any], int]] = []  # (set, thread count) while a block runs
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = [(set_, get()) for get, set_ in _blas_thread_calls()]
+                for set_, _threads in self._saved:
+                    set_(1)
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                for set_, threads in self._saved:
+                    set_(threads)
+                self._saved = []
+
+
+_SINGLE_THREADED_BLAS = _SingleThreadedBlas()
+
+
+def single_threaded_blas() -> contextlib.AbstractContextManager[None]:
     """Run the block with numpy's BLAS limited to one thread (restored afterwards).
 
     NER's matrices are small: a BLAS thread pool gains nothing on them and, when other
     processes (or a worker pool) keep the cores busy, its spinning threads made one feed
-    post 12x slower here. Setting and restoring the limit costs ~4 microseconds per
-    call (threadpoolctl's ``limit()``, which looks the libraries up each time, cost ~7).
+    post 12x slower here. Setting and restoring the limit costs ~0.5 microseconds per
+    block (OpenBLAS's own functions; threadpoolctl's ``limit()``, which looks the
+    libraries up each time, cost ~7, its cached controllers ~4 with a generator).
     The thread count is process-wide: blocks running at once in several threads share one
     limit, which the first sets and the last restores.
     """
-    global _blas_users, _blas_saved
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
-            for lib, _threads in _blas_saved:
-                lib.set_num_threads(1)
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                for lib, threads in _blas_saved:
-                    lib.set_num_threads(threads)
-                _blas_saved = []
+    return _SINGLE_THREADED_BLAS
 
 
 def limit_blas_threads_for_process() -> None:
@@ -271,7 +306,17 @@ class VocabBudget:
                 return
             before = len(self.nlp.vocab)
             try:
-                with self.nlp.memory_zone():
+                with _memory_zone(self.nlp):
                     yield
             finally:
                 self._freed += len(self.nlp.vocab) - before
+
+
+def _memory_zone(nlp: Language) -> contextlib.AbstractContextManager[Any]:
+    """``nlp.memory_zone()``: the zones of the vocabulary, and of the tokenizer and the components
+    that have one. Without those (the scanner's pipelines on spaCy 3.8), the vocabulary's zone
+    alone, which skips ``Language.memory_zone``'s exit stack and extra memory pool (~5 us a call)."""
+    if hasattr(nlp.tokenizer, "memory_zone") or any(hasattr(pipe, "memory_zone") for _, pipe in nlp.pipeline):
+        return nlp.memory_zone()
+    zone: contextlib.AbstractContextManager[Any] = nlp.vocab.memory_zone()
+    return zone
