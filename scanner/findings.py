@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from .intents import Intent
     from .policy import Violation
     from .signals import PostContext, Signal
@@ -35,7 +37,7 @@ _SHA256_BLOCK = 64
 
 
 @functools.lru_cache(maxsize=16)
-def _hmac_pads(salt: str) -> tuple[Any, Any]:
+def _hmac_pads(salt: str) -> tuple[_Hash, _Hash]:
     """SHA-256 states after the salt's inner and outer HMAC pads (RFC 2104)."""
     key = salt.encode("utf-8")
     if len(key) > _SHA256_BLOCK:
