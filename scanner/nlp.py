@@ -91,26 +91,13 @@ def same_tokenizer(a: Language, b: Language) -> bool:
 
 
 def entity_spans(doc: Doc) -> list[tuple[int, int, str]]:
-    """``[(e.start_char, e.end_char, e.label_) for e in doc.ents]``, read from arrays.
+    """The entities of ``doc`` as (start_char, end_char, label).
 
-    ``Doc.ents`` builds a Python Token object for every token of the Doc; this reads the
-    IOB tags, labels and character offsets as one array and loops over entity tokens only.
+    ``Doc.ents`` walks the tokens in C and makes a Span per entity only: ~3 us on a contact card,
+    against ~10 us for reading the IOB tags, labels and offsets with ``doc.to_array`` and
+    looping over them in Python (spaCy 3.8).
     """
-    from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LENGTH
-
-    n = len(doc)
-    if not n:
-        return []
-    table = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH])
-    iob = table[:, 0]
-    strings = doc.vocab.strings
-    out = []
-    for start in (iob == 3).nonzero()[0].tolist():
-        end = start + 1
-        while end < n and iob[end] == 1:
-            end += 1
-        out.append((int(table[start, 2]), int(table[end - 1, 2] + table[end - 1, 3]), strings[int(table[start, 1])]))
-    return out
+    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
 
 def use_numpy_matmul(nlp: Language) -> None:
