@@ -6,7 +6,7 @@ import contextlib
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError
@@ -270,6 +270,10 @@ class VocabBudget:
         self.limit = limit
         self._lock = threading.RLock()
         self._freed = 0  # lexemes made inside memory zones: spaCy still counts them in len(vocab)
+        # what Language.memory_zone enters, looked at once (nlp.pipeline costs ~2.5 us a call):
+        # the pipeline is loaded by the scanner and not changed afterwards
+        self._vocab_zone_only = not (hasattr(nlp.tokenizer, "memory_zone")
+                                     or any(hasattr(pipe, "memory_zone") for _, pipe in nlp.pipeline))
 
     def __repr__(self) -> str:
         return f"VocabBudget(limit={self.limit}, lexemes={self.lexemes})"
@@ -284,26 +288,45 @@ class VocabBudget:
         with self._lock:
             self.limit = min(self.limit, self.lexemes)
 
-    @contextlib.contextmanager
-    def session(self, chars: int) -> Iterator[None]:
+    def session(self, chars: int) -> contextlib.AbstractContextManager[None]:
         """A block that tokenizes at most ``chars`` characters of text with ``nlp`` and uses the Docs."""
-        with self._lock:
-            if self.lexemes + chars <= self.limit:
-                yield
-                return
-            before = len(self.nlp.vocab)
-            try:
-                with _memory_zone(self.nlp):
-                    yield
-            finally:
-                self._freed += len(self.nlp.vocab) - before
+        return _Session(self, chars)
 
 
-def _memory_zone(nlp: Language) -> contextlib.AbstractContextManager[Any]:
-    """``nlp.memory_zone()``: the zones of the vocabulary, and of the tokenizer and the components
-    that have one. Without those (the scanner's pipelines on spaCy 3.8), the vocabulary's zone
-    alone, which skips ``Language.memory_zone``'s exit stack and extra memory pool (~5 us a call)."""
-    if hasattr(nlp.tokenizer, "memory_zone") or any(hasattr(pipe, "memory_zone") for _, pipe in nlp.pipeline):
-        return nlp.memory_zone()
-    zone: contextlib.AbstractContextManager[Any] = nlp.vocab.memory_zone()
-    return zone
+class _Session:
+    """:meth:`VocabBudget.session`: the budget's lock, and a memory zone when the text could pass
+    the limit (a class: a generator-based context manager costs ~1 us more per call)."""
+
+    __slots__ = ("_before", "_budget", "_chars", "_zone")
+
+    def __init__(self, budget: VocabBudget, chars: int) -> None:
+        self._budget = budget
+        self._chars = chars
+        self._zone: contextlib.AbstractContextManager[Any] | None = None
+        self._before = 0
+
+    def __enter__(self) -> None:
+        budget = self._budget
+        budget._lock.acquire()
+        try:
+            if budget.lexemes + self._chars > budget.limit:
+                nlp = budget.nlp
+                zone = nlp.vocab.memory_zone() if budget._vocab_zone_only else nlp.memory_zone()
+                self._before = len(budget.nlp.vocab)
+                zone.__enter__()
+                self._zone = zone
+        except BaseException:
+            budget._lock.release()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        budget = self._budget
+        try:
+            if self._zone is not None:
+                try:
+                    self._zone.__exit__(*exc)  # frees the zone's lexemes; an exception goes on
+                finally:
+                    budget._freed += len(budget.nlp.vocab) - self._before
+                    self._zone = None
+        finally:
+            budget._lock.release()
