@@ -443,3 +443,17 @@ def test_veto_scans_one_branch_only_when_the_other_cannot_match(
         assert DETECTOR._vetoes(text, _ruled_out(lexicon, text)) == expected, text
         found += bool(expected)
     assert found > 100
+
+
+@pytest.mark.parametrize("pieces", [
+    ["Ana", ": ", "Who are you?", "\n", "Ben", ":", " Remember me", "\n", "Cy", ":\t", "“Hi there”"],
+    ["> Ana", ":", "Hello", "\n", "Ben", "::", "Yes sir"],
+    ["Ana", ": Hi\nBen", ": Ok\n", ": Fine"],
+])
+def test_every_speaker_label_holds_a_colon_of_its_own(pieces: list[str]) -> None:
+    """Two speaker labels (a dialog) need two colons: posts with fewer are not searched for them."""
+    from scanner.detectors.person import _SPEAKER
+
+    for n in range(len(pieces) + 1):
+        text = "".join(pieces[:n])
+        assert len(list(_SPEAKER.finditer(text))) <= text.count(":"), text

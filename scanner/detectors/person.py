@@ -327,7 +327,9 @@ class PersonDetector(Detector):
                     value = m.groupdict().get(group)
                     if value and value.split()[0].lower() not in lex.function_words | lex.never:
                         yield _Cand(m.start(group), m.end(group), CONFIDENCE_CUE, rule)
-        speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never]
+        # every speaker label holds a colon of its own: two need two
+        speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never] \
+            if text.count(":") >= 2 else []
         if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
             for m in speakers:
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.speaker")
