@@ -667,7 +667,7 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         negation_exceptions=_phrase_regex(phrases["negation_exceptions"]),
         negation_window=window("negation"),
         hypothetical=_phrase_regex(phrases["hypothetical"]),
-        gate=WordGate(phrases, phrases=True),
+        gate=WordGate(phrases, phrases=True, word_ends=True),  # every phrase pattern ends before a non-word character
         ascii_phrased=frozenset(name for name, values in phrases.items() if all(v.isascii() for v in values)),
         examples=examples,
     )
