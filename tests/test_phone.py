@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import ScannerConfig
 from scanner.detectors.base import ScanInput
@@ -387,3 +389,18 @@ def test_digits_of_ascii_text_are_those_the_digit_pattern_finds() -> None:
     texts = ["".join(chr(c) for c in range(128)), "(71) 4233-6306 x12", "", "no digits", "٣٤ 5 ５6"]
     for text in texts:
         assert _digits(text) == "".join(regex.findall(r"\d", text)), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=st.text(alphabet="0123456789 \t-/.\u2010\u2013\u2015()+xXeEtT:", max_size=24))
+def test_hard_negative_shapes_need_what_their_shortcuts_look_for(raw: str) -> None:
+    """is_hard_negative skips the date / IP / decimal shapes without a separator, and the extension
+    strip without an x."""
+    from scanner.detectors import phone
+
+    if phone._DATE_SEPARATORS.isdisjoint(raw):
+        for pattern in (phone._YEAR_RANGE, phone._ISO_DATE, phone._IPV4, phone._DECIMAL_LIST,
+                        phone._SPACED_SLASH_OR_DOT, phone._DATE):
+            assert pattern.search(raw) is None, (pattern.pattern, raw)
+    if "x" not in raw and "X" not in raw:
+        assert phone._EXTENSION.search(raw) is None, raw

@@ -79,6 +79,8 @@ _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
 _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
+# one of these is in every match of _YEAR_RANGE, _ISO_DATE, _IPV4, _DECIMAL_LIST, _SPACED_SLASH_OR_DOT and _DATE
+_DATE_SEPARATORS = frozenset("-/.\u2010\u2011\u2012\u2013\u2014\u2015")
 _DROP_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not "0" <= chr(c) <= "9"))
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
 
@@ -131,7 +133,9 @@ class _PlainDigits(dict[str, str | None]):
 
 def is_hard_negative(text: str, start: int, end: int) -> bool:
     """True when the span looks like a date, time, year range, price, IP, ISBN, card or order number."""
-    raw = _EXTENSION.sub("", text[start:end])
+    raw = text[start:end]
+    if "x" in raw or "X" in raw:  # every extension has one
+        raw = _EXTENSION.sub("", raw)
     digits = _digits(raw)
     before = text[max(0, start - 12):start]
     lead = before.rstrip()
@@ -139,13 +143,14 @@ def is_hard_negative(text: str, start: int, end: int) -> bool:
         return True
     if end < len(text) and text[end] == ":" and end + 1 < len(text) and text[end + 1].isdigit():
         return True  # a time of day follows: "2012-01-02 08:00"
-    if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
-        return True
-    if _SPACED_SLASH_OR_DOT.search(raw):
-        return True
-    date = _DATE.match(raw)
-    if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
-        return True
+    if not _DATE_SEPARATORS.isdisjoint(raw):  # dates, year ranges, IPs and decimals all hold one
+        if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
+            return True
+        if _SPACED_SLASH_OR_DOT.search(raw):
+            return True
+        date = _DATE.match(raw)
+        if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
+            return True
     if len(digits) == 13 and digits[:3] in {"978", "979"} and isbn.is_valid(digits):
         return True
     if "isbn" in before.lower() and isbn.is_valid(digits):
