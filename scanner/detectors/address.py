@@ -4,9 +4,7 @@ How an address is found (word lists live in ``patterns/lexicons/address.toml``):
 
 0. *Evidence* (``may_fire``, reused by ``detect``): a digit plus a lexicon word found by a set
    lookup of the post's lower-cased words, a compound street ending, a "<number> <Name>" shape
-   or a postcode (GB/CA, or a ZIP with a state just before it). Only the anchors with evidence run,
-   and of those only the ones whose gate (:mod:`.address_gate`: a lexicon word with what must
-   surround it, such as a space before a street type) finds something.
+   or a postcode (GB/CA, or a ZIP with a state just before it). Only the anchors with evidence run.
 1. *Street lines* (anchors), each one regex built from the lexicon:
    ``<number> <name> <type>`` with an English street type ("742 Evergreen Terrace");
    a type written before the name ("Rua Augusta 120", "ul. Grochowa 80");
@@ -34,7 +32,6 @@ locality tail. Weak shapes stay below the threshold unless a context word
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import tomllib
@@ -49,7 +46,6 @@ import usaddress
 from ..errors import PatternError
 from ..findings import Hit
 from ..phrase_trie import literal_alternation, literal_trie_regex
-from .address_gate import AnchorGate, Gate, word_alternation
 from .base import Detector, ScanInput
 
 if TYPE_CHECKING:
@@ -108,7 +104,6 @@ _SEP_RE = regex.compile(_SEP)
 _WORDS = regex.compile(r"[\p{L}\p{M}]+")
 _DIGIT = regex.compile(r"\d")
 _NUMBER_NAME = regex.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?[ \t]+\p{Lu}[\p{L}\p{M}'’\-]*+[ \t]")
-_BLANK = re.compile(r"\s")
 _COMMA_GAP = regex.compile(r"[ \t,]+")
 # Every GB or CA postcode shape of the lexicon holds a digit followed by a capital ("SW1A 2AA",
 # "K1A 0B1"; checked in the tests): a scan for that pair is ~9x cheaper than for the shapes.
@@ -159,8 +154,6 @@ class AddressLexicon:
     triggers: tuple[tuple[str, frozenset[str]], ...]
     directions: frozenset[str]
     compound_endings: tuple[str, ...]
-    # a compound ending at the end of a word, in the post's lower-cased words joined by spaces (and one at the end)
-    compound_ending: re.Pattern[str]
     gb_ca: regex.Pattern[str]
     box_words: frozenset[str]  # the words of the P.O. box phrases, lower case, without dots and commas
     # the same pattern compiled by the standard library when it can (2.5x faster here; used for the
@@ -172,10 +165,6 @@ class AddressLexicon:
     region_then: regex.Pattern[str]
     # "<Place> <postcode>" on its own line after another place.
     place_postcode: regex.Pattern[str]
-    # which anchors cannot match a text, by the words they need
-    anchor_gate: AnchorGate
-    # the tail items (by attribute name) whose match may start with an ASCII character (or at the end: "")
-    tail_starts: dict[str, frozenset[str]]
 
 
 def _strings(data: dict[str, Any], section: str, key: str, problems: list[str]) -> list[str]:
@@ -341,24 +330,6 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
         "unit_named": _keywords(units),
         "numbered_lower": _keywords(units),
     }
-    token = r"[a-z][^ \t]*[ \t]+"  # a name word (or particle) and its spaces, lower-cased
-    cue_words = word_alternation(cues, fold=True, view="lower")
-    alt_blank = functools.partial(word_alternation, fold=True, view="blank")
-    unit_words = alt_blank(units)
-    low_prefixes = [p for p in prefixes if p.lower() not in cased_only]
-    gate = AnchorGate([
-        # a cue phrase, then one to four words before the number
-        Gate(frozenset({"cue"}), rf"{cue_words}[ \t]*(?:\r?\n[ \t]*)?(?:{token}){{1,4}}[0-9]", "lower"),
-        # the unit they look ahead to, then its number
-        Gate(frozenset({"unit_named", "numbered_lower"}), rf" {unit_words} *[0-9]", "blank"),
-        Gate(frozenset({"prefix", "prefix_named"}), rf" {alt_blank(prefixes, fold=False, view='blank_cased')} ",
-             "blank_cased"),
-        Gate(frozenset({"prefix_lower", "prefix_lower_num"}), rf" {alt_blank(low_prefixes)} ", "blank"),
-        Gate(frozenset({"suffix"}), rf" {alt_blank(strong)}(?![a-z0-9])", "blank"),
-        Gate(frozenset({"suffix_weak"}), rf" {alt_blank(weak)}(?![a-z0-9])", "blank"),
-        # a capitalised name, then the number
-        Gate(frozenset({"numbered"}), r" [A-Z][A-Za-z'\-]* +[0-9]", "spaced"),
-    ])
     unit_src = (
         rf"(?:(?i:{alt_i(units)})\.?[ \t]*(?:(?i:no)\.?[ \t]*|#[ \t]*)?[A-Za-z]?\d{{1,6}}[A-Za-z]?"
         rf"|#[ \t]?\d{{1,6}}[A-Za-z]?)(?![\w])"
@@ -401,9 +372,6 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
         triggers=tuple(triggers.items()),
         directions=frozenset(directions),
         compound_endings=tuple(e.lower() for e in endings),
-        compound_ending=re.compile(
-            "" if "" in endings else rf"(?:{literal_trie_regex({e.lower() for e in endings if not _BLANK.search(e)})}) "
-        ),
         gb_ca=_compile(gb_ca, "gb_ca", problems),
         box_words=frozenset(w.strip(",.").lower() for phrase in boxes for w in phrase.split()),
         gb_ca_evidence=_compile_stdlib(gb_ca) or _compile(gb_ca, "gb_ca", problems),
@@ -415,24 +383,10 @@ def load_lexicon(path: Path, *, flat: bool = False) -> AddressLexicon:
         place_postcode=_compile(
             rf"{capw}(?:[ \t]{place_tok}){{0,3}}[ \t]*,?[ \t]*(?:{postcode_any})(?![\w])", "place_postcode", problems
         ),
-        anchor_gate=gate,
-        tail_starts={},
     )
     if problems:
         raise PatternError(str(path), problems)
-    tail = {name: getattr(lexicon, name) for name in _TAIL_ITEMS}
-    # a match may start with a character when the character alone is the start of a match
-    # (``partial``); at the end of the text, only a pattern that matches nothing could match
-    starts = {c: frozenset(name for name, pattern in tail.items() if pattern.match(c, partial=bool(c)))
-              for c in ["", *map(chr, range(128))]}
-    return dataclasses.replace(lexicon, tail_starts=starts)
-
-
-# The tail's patterns (AddressLexicon attributes); at an offset, only those that may start with its
-# character are tried (see ``AddressLexicon.tail_starts``).
-_TAIL_ITEMS = ("unit", "country", "region_then", "place_postcode", "state", "region_code", "postcode_any", "place",
-               "place_lower", "state_zip_lower")
-_ALL_TAIL_ITEMS = frozenset(_TAIL_ITEMS)
+    return lexicon
 
 
 @dataclass
@@ -490,7 +444,7 @@ class AddressDetector(Detector):
         words = _WORDS.findall(text)
         lower = {w.lower() for w in words}
         run = {name for name, trig in lex.triggers if not trig.isdisjoint(lower)}
-        if lower and lex.compound_ending.search(" ".join(lower) + " "):  # a word ending like a compound street
+        if any(w.endswith(lex.compound_endings) for w in lower):
             run.add("compound")
         if not lex.directions.isdisjoint(words):
             run.add("directional")
@@ -519,7 +473,6 @@ class AddressDetector(Detector):
         run = self.evidence(text)
         if not run:
             return
-        run = run - self.lexicon.anchor_gate.ruled_out(text, run)
         spans = list(self._street_spans(data, run))
         if "postcode" in run:
             spans.extend(self._postcode_spans(data))
@@ -651,45 +604,41 @@ class AddressDetector(Detector):
             if at == end and end < len(text) and not text[end].isspace():
                 break  # glued to the street line: not a separate item
             broke = "," in between or "\n" in between
-            can = lex.tail_starts.get(text[at:at + 1], _ALL_TAIL_ITEMS)  # the items that may start here
-            if not can:
-                break
-            m = lex.unit.match(text, at) if "unit" in can else None
+            m = lex.unit.match(text, at)
             if m:
                 end, unit, prev = m.end(), True, "unit"
                 continue
-            m = lex.country.match(text, at) if "country" in can else None
+            m = lex.country.match(text, at)
             if m and not _letter_follows(text, m.end()):
                 end, locality, prev = m.end(), True, "country"
                 continue
             if prev == "place":
-                m = lex.region_then.match(text, at) if "region_then" in can else None
+                m = lex.region_then.match(text, at)
                 if m and self._region_ok(m.group("region")):
                     end, prev = m.end("region"), "state"
                     if m.end() > m.end("region") and text[m.end() - 1].isdigit():
                         end, postcode, prev = m.end(), True, "postcode"
                     continue
-                m = lex.place_postcode.match(text, at) if "place_postcode" in can else None
+                m = lex.place_postcode.match(text, at)
                 if m and "\n" in between and not self._has_stop_word(m.group()):
                     end, postcode, prev = m.end(), True, "postcode"
                     continue
-            m = (lex.state.match(text, at) if "state" in can else None) or (
-                lex.region_code.match(text, at) if prev == "place" and broke and "region_code" in can else None)
+            m = lex.state.match(text, at) or (lex.region_code.match(text, at) if prev == "place" and broke else None)
             if m and (broke or prev == "place") and not _letter_follows(text, m.end()):
                 end, locality, prev = m.end(), True, "state"
                 continue
-            m = lex.postcode_any.match(text, at) if "postcode_any" in can else None
+            m = lex.postcode_any.match(text, at)
             if m and (broke or prev in {"place", "state", "country"}) and not _letter_follows(text, m.end()):
                 end, postcode, prev = m.end(), True, "postcode"
                 continue
-            m = lex.place.match(text, at) if "place" in can else None
+            m = lex.place.match(text, at)
             if m and not self._has_stop_word(m.group()) and prev != "place":
                 place_end = m.end()
                 rest = text[place_end:].strip()
                 if self._confirms(text, place_end) or not rest or (broke and rest[:1] in {".", "?", "!"}):
                     end, locality, prev = place_end, True, "place"
                     continue
-            m = lex.place_lower.match(text, at) if "place_lower" in can else None
+            m = lex.place_lower.match(text, at)
             if m and prev != "place" and m.group().split()[0].lower() not in lex.particles:
                 # a lower-case place only when a postcode, country or state + ZIP confirms it
                 for cut in _TOKEN_END.finditer(m.group()):
@@ -701,7 +650,7 @@ class AddressDetector(Detector):
                         break
                 if prev == "place":
                     continue
-            m = lex.state_zip_lower.match(text, at) if "state_zip_lower" in can else None
+            m = lex.state_zip_lower.match(text, at)
             if m and prev in {"street", "unit", "place"} and not _letter_follows(text, m.end()):
                 end, locality, postcode, prev = m.end(), True, True, "postcode"
                 continue
@@ -719,18 +668,17 @@ class AddressDetector(Detector):
         at = s.end() if s else pos
         if at == pos and pos < len(text) and not text[pos].isspace():
             return False
-        can = lex.tail_starts.get(text[at:at + 1], _ALL_TAIL_ITEMS)
-        names = ("postcode_any", "country", "state_zip_lower") if strict else (
-            "state", "postcode_any", "country", "unit", "region_code" if "," in text[pos:at] else "")
-        for name in names:
-            m = getattr(lex, name).match(text, at) if name in can else None
+        pats = (lex.postcode_any, lex.country, lex.state_zip_lower) if strict else (
+            lex.state, lex.postcode_any, lex.country, lex.unit, lex.region_code if "," in text[pos:at] else None)
+        for pat in pats:
+            m = pat.match(text, at) if pat is not None else None
             if m and not _letter_follows(text, m.end()):
                 return True
-        if not strict and "region_then" in can:  # "Vaulruz, vd 78618": a region item, then a postcode or a country
+        if not strict:  # "Vaulruz, vd 78618": a region item, then a postcode or a country
             m = lex.region_then.match(text, at)
             if m and self._region_ok(m.group("region")):
                 return True
-        if not strict and "place" in can:  # "Qasigiannguit\n Greenland 07609": another place, then a postcode
+        if not strict:  # "Qasigiannguit\n Greenland 07609": another place, then a postcode
             m = lex.place.match(text, at)
             if m and "\n" not in m.group():
                 p = _COMMA_GAP.match(text, m.end(), m.end() + 3)
