@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from hashlib import _Hash
+
     from .intents import Intent
     from .policy import Violation
     from .signals import PostContext, Signal
@@ -22,17 +23,27 @@ if TYPE_CHECKING:
 AttrValue = str | int | float | bool
 
 
-
 def fingerprint(value: str, salt: str) -> str:
     """A salted, non-reversible fingerprint of a matched value (16 hex chars): HMAC-SHA256, salt as key."""
-    digest = _keyed_hmac(salt).copy()  # a copy skips OpenSSL's digest lookup and key set-up
+    inner, outer = _hmac_pads(salt)
+    digest = inner.copy()  # RFC 2104 from copies of the keyed pad states: no HMAC object per value
     digest.update(value.encode("utf-8"))
-    return digest.hexdigest()[:16]
+    result = outer.copy()
+    result.update(digest.digest())
+    return result.hexdigest()[:16]
+
+
+_SHA256_BLOCK = 64
 
 
 @functools.lru_cache(maxsize=16)
-def _keyed_hmac(salt: str) -> hmac.HMAC:
-    return hmac.new(salt.encode("utf-8"), digestmod=hashlib.sha256)
+def _hmac_pads(salt: str) -> tuple[_Hash, _Hash]:
+    """SHA-256 states after the salt's inner and outer HMAC pads (RFC 2104)."""
+    key = salt.encode("utf-8")
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_SHA256_BLOCK, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
 def mask(value: str, keep_start: int = 4, keep_end: int = 2) -> str:

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .errors import DependencyError
@@ -46,7 +46,20 @@ def load_pipeline(model: str, keep: tuple[str, ...] = NER_COMPONENTS, matmul: st
     if matmul == "numpy":
         use_numpy_matmul(nlp)
     drop_plain_whitespace_special_cases(nlp)
+    use_fast_tokenizer(nlp)
     return nlp
+
+
+def use_fast_tokenizer(nlp: Language) -> None:
+    """The same tokens and lexical attributes from ``nlp``, for less work per new word: its
+    prefix, suffix, infix and URL regexes searched only where they can match
+    (:mod:`scanner.affix_regex`) and faster equivalents of spaCy's lexical attribute
+    getters (:mod:`scanner.lexeme_attrs`). Call after changing its special cases."""
+    from .affix_regex import use_fast_affix_regexes
+    from .lexeme_attrs import use_fast_lexeme_attrs
+
+    use_fast_affix_regexes(nlp.tokenizer)
+    use_fast_lexeme_attrs(nlp)
 
 
 def drop_plain_whitespace_special_cases(nlp: Language) -> None:
@@ -81,9 +94,13 @@ def same_tokenizer(a: Language, b: Language) -> bool:
     if not isinstance(first, Tokenizer) or not isinstance(second, Tokenizer):
         return False
 
+    from .affix_regex import AnchoredSearch, GatedFinditer, GatedMatch
+
+    regex_like = (re.Pattern, AnchoredSearch, GatedFinditer, GatedMatch)  # ours match as the regex's own method
+
     def pattern(fn: Any) -> Any:  # a compiled regex's bound method, else the callable itself
         owner = getattr(fn, "__self__", None)
-        return (owner.pattern, owner.flags, fn.__name__) if isinstance(owner, re.Pattern) else fn
+        return (owner.pattern, owner.flags, fn.__name__) if isinstance(owner, regex_like) else fn
 
     names = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
     return (first.rules == second.rules and first.faster_heuristics == second.faster_heuristics
@@ -91,26 +108,13 @@ def same_tokenizer(a: Language, b: Language) -> bool:
 
 
 def entity_spans(doc: Doc) -> list[tuple[int, int, str]]:
-    """``[(e.start_char, e.end_char, e.label_) for e in doc.ents]``, read from arrays.
+    """The entities of ``doc`` as (start_char, end_char, label).
 
-    ``Doc.ents`` builds a Python Token object for every token of the Doc; this reads the
-    IOB tags, labels and character offsets as one array and loops over entity tokens only.
+    ``Doc.ents`` walks the tokens in C and makes a Span per entity only: ~3 us on a contact card,
+    against ~10 us for reading the IOB tags, labels and offsets with ``doc.to_array`` and
+    looping over them in Python (spaCy 3.8).
     """
-    from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LENGTH
-
-    n = len(doc)
-    if not n:
-        return []
-    table = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH])
-    iob = table[:, 0]
-    strings = doc.vocab.strings
-    out = []
-    for start in (iob == 3).nonzero()[0].tolist():
-        end = start + 1
-        while end < n and iob[end] == 1:
-            end += 1
-        out.append((int(table[start, 2]), int(table[end - 1, 2] + table[end - 1, 3]), strings[int(table[start, 1])]))
-    return out
+    return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
 
 def use_numpy_matmul(nlp: Language) -> None:
@@ -164,44 +168,79 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved: list[tuple[Any, int]] = []  # (library, its thread count) while a block runs
+_ThreadCalls = tuple[Callable[[], Any], Callable[[int], Any]]  # a BLAS's (get, set) thread count
 
 
 @functools.lru_cache(maxsize=1)
-def _blas_libraries() -> tuple[Any, ...]:
-    """threadpoolctl's controllers of the loaded BLAS libraries (set and read through ctypes)."""
-    return tuple(_blas_controller().select(user_api="blas").lib_controllers)
+def _blas_thread_calls() -> tuple[_ThreadCalls, ...]:
+    """How to read and set the thread count of each loaded BLAS library.
+
+    OpenBLAS with its own process-wide thread pool: its C functions through ctypes (~0.1 us a
+    call; threadpoolctl's controller adds ~0.5 us of Python per call). Other libraries, and
+    OpenBLAS on OpenMP (per-thread limits), through threadpoolctl's controllers.
+    """
+    out: list[_ThreadCalls] = []
+    for lib in _blas_controller().select(user_api="blas").lib_controllers:
+        direct = _openblas_calls(lib) if getattr(lib, "threading_layer", None) != "openmp" else None
+        out.append(direct or (lib.get_num_threads, lib.set_num_threads))
+    return tuple(out)
 
 
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
+def _openblas_calls(lib: Any) -> _ThreadCalls | None:
+    """OpenBLAS's ``openblas_get_num_threads`` / ``openblas_set_num_threads`` under the symbol
+    affixes threadpoolctl looks for (``scipy_`` builds, 64-bit integer builds); None for another
+    library."""
+    if getattr(lib, "internal_api", None) != "openblas":
+        return None
+    for prefix in ("", "scipy_"):
+        for suffix in ("", "64_", "_64"):
+            get = getattr(lib.dynlib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            set_ = getattr(lib.dynlib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            if get is not None and set_ is not None:
+                return get, set_
+    return None
+
+
+class _SingleThreadedBlas:
+    """The context manager of :func:`single_threaded_blas` (one for the process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved: list[tuple[Callable[[int], Any], int]] = []  # (set, thread count) while a block runs
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = [(set_, get()) for get, set_ in _blas_thread_calls()]
+                for set_, _threads in self._saved:
+                    set_(1)
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                for set_, threads in self._saved:
+                    set_(threads)
+                self._saved = []
+
+
+_SINGLE_THREADED_BLAS = _SingleThreadedBlas()
+
+
+def single_threaded_blas() -> contextlib.AbstractContextManager[None]:
     """Run the block with numpy's BLAS limited to one thread (restored afterwards).
 
     NER's matrices are small: a BLAS thread pool gains nothing on them and, when other
     processes (or a worker pool) keep the cores busy, its spinning threads made one feed
-    post 12x slower here. Setting and restoring the limit costs ~4 microseconds per
-    call (threadpoolctl's ``limit()``, which looks the libraries up each time, cost ~7).
+    post 12x slower here. Setting and restoring the limit costs ~0.5 microseconds per
+    block (OpenBLAS's own functions; threadpoolctl's ``limit()``, which looks the
+    libraries up each time, cost ~7, its cached controllers ~4 with a generator).
     The thread count is process-wide: blocks running at once in several threads share one
     limit, which the first sets and the last restores.
     """
-    global _blas_users, _blas_saved
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved = [(lib, lib.get_num_threads()) for lib in _blas_libraries()]
-            for lib, _threads in _blas_saved:
-                lib.set_num_threads(1)
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                for lib, threads in _blas_saved:
-                    lib.set_num_threads(threads)
-                _blas_saved = []
+    return _SINGLE_THREADED_BLAS
 
 
 def limit_blas_threads_for_process() -> None:
@@ -248,6 +287,10 @@ class VocabBudget:
         self.limit = limit
         self._lock = threading.RLock()
         self._freed = 0  # lexemes made inside memory zones: spaCy still counts them in len(vocab)
+        # what Language.memory_zone enters, looked at once (nlp.pipeline costs ~2.5 us a call):
+        # the pipeline is loaded by the scanner and not changed afterwards
+        self._vocab_zone_only = not (hasattr(nlp.tokenizer, "memory_zone")
+                                     or any(hasattr(pipe, "memory_zone") for _, pipe in nlp.pipeline))
 
     def __repr__(self) -> str:
         return f"VocabBudget(limit={self.limit}, lexemes={self.lexemes})"
@@ -262,16 +305,45 @@ class VocabBudget:
         with self._lock:
             self.limit = min(self.limit, self.lexemes)
 
-    @contextlib.contextmanager
-    def session(self, chars: int) -> Iterator[None]:
+    def session(self, chars: int) -> contextlib.AbstractContextManager[None]:
         """A block that tokenizes at most ``chars`` characters of text with ``nlp`` and uses the Docs."""
-        with self._lock:
-            if self.lexemes + chars <= self.limit:
-                yield
-                return
-            before = len(self.nlp.vocab)
-            try:
-                with self.nlp.memory_zone():
-                    yield
-            finally:
-                self._freed += len(self.nlp.vocab) - before
+        return _Session(self, chars)
+
+
+class _Session:
+    """:meth:`VocabBudget.session`: the budget's lock, and a memory zone when the text could pass
+    the limit (a class: a generator-based context manager costs ~1 us more per call)."""
+
+    __slots__ = ("_before", "_budget", "_chars", "_zone")
+
+    def __init__(self, budget: VocabBudget, chars: int) -> None:
+        self._budget = budget
+        self._chars = chars
+        self._zone: contextlib.AbstractContextManager[Any] | None = None
+        self._before = 0
+
+    def __enter__(self) -> None:
+        budget = self._budget
+        budget._lock.acquire()
+        try:
+            if budget.lexemes + self._chars > budget.limit:
+                nlp = budget.nlp
+                zone = nlp.vocab.memory_zone() if budget._vocab_zone_only else nlp.memory_zone()
+                self._before = len(budget.nlp.vocab)
+                zone.__enter__()
+                self._zone = zone
+        except BaseException:
+            budget._lock.release()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        budget = self._budget
+        try:
+            if self._zone is not None:
+                try:
+                    self._zone.__exit__(*exc)  # frees the zone's lexemes; an exception goes on
+                finally:
+                    budget._freed += len(budget.nlp.vocab) - self._before
+                    self._zone = None
+        finally:
+            budget._lock.release()

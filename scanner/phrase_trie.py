@@ -88,19 +88,26 @@ class WordGate:
     folding maps some other characters onto ASCII letters (the Kelvin sign onto "k").
     """
 
-    def __init__(self, needs: Mapping[str, Iterable[str]], *, phrases: bool = False) -> None:
+    def __init__(self, needs: Mapping[str, Iterable[str]], *, phrases: bool = False, word_ends: bool = False) -> None:
         """``needs``: pattern name -> its words. ``phrases``: the words are phrases compiled by
         :func:`trie_regex` (white space matches any white space run, an apostrophe either
-        apostrophe), so only what comes before the first space or apostrophe is looked for."""
+        apostrophe), so only what comes before the first space or apostrophe is looked for.
+        ``word_ends`` (with ``phrases``): in every pattern a phrase is followed by a character
+        that is no word character (``(?![\\w@])``), so a phrase's whole first word is followed
+        by one (white space before its next word, or that character): a first word found
+        right before a letter, digit or underscore ("a" in "address") is no start."""
         import ahocorasick
 
         by_word: dict[str, set[str]] = {}
+        whole: dict[str, bool] = {}  # key -> it is the whole first word of each of its phrases
         always: set[str] = set()
         for name, words in needs.items():
             for word in words:
                 key = _ascii_key(word, phrases)
                 if key:
                     by_word.setdefault(key, set()).add(name)
+                    rest = word.strip().casefold()[len(key):] if phrases and word_ends else "x"
+                    whole[key] = whole.get(key, True) and (not rest or rest[0].isspace())
                 else:  # no ASCII letter to look for: the pattern is always scanned
                     always.add(name)
         self.names = frozenset(needs)
@@ -108,7 +115,7 @@ class WordGate:
         self._keyed = tuple(sorted(self.names - self._always))  # the names that starts() gives offsets for
         self._automaton = ahocorasick.Automaton()
         for word, names in by_word.items():
-            self._automaton.add_word(word, (len(word), frozenset(names)))
+            self._automaton.add_word(word, (len(word), frozenset(names), whole[word]))
         self._empty = not by_word
         if not self._empty:
             self._automaton.make_automaton()
@@ -121,9 +128,9 @@ class WordGate:
             return self._always
         lowered = text.lower()
         found: set[str] = set(self._always)
-        for end, (length, names) in self._automaton.iter(lowered):
+        for end, (length, names, whole) in self._automaton.iter(lowered):
             start = end - length + 1
-            if start == 0 or not lowered[start - 1].isalpha():
+            if (start == 0 or not lowered[start - 1].isalpha()) and not (whole and _word_goes_on(lowered, end + 1)):
                 found |= names
         return frozenset(found)
 
@@ -137,9 +144,9 @@ class WordGate:
         found: dict[str, list[int]] = {name: [] for name in self._keyed}
         if not self._empty:
             lowered = text.lower()
-            for end, (length, names) in self._automaton.iter(lowered):
+            for end, (length, names, whole) in self._automaton.iter(lowered):
                 start = end - length + 1
-                if start == 0 or not lowered[start - 1].isalpha():
+                if (start == 0 or not lowered[start - 1].isalpha()) and not (whole and _word_goes_on(lowered, end + 1)):
                     for name in names:
                         offsets = found.get(name)
                         if offsets is not None:
@@ -153,6 +160,11 @@ class WordGate:
         """The names of the patterns that cannot match ``text`` (none for non-ASCII text)."""
         possible = self.possible(text)
         return frozenset() if possible is None else self.names - possible
+
+
+def _word_goes_on(text: str, pos: int) -> bool:
+    """Whether ``text[pos]`` is a word character of ASCII text (letter, digit, underscore)."""
+    return pos < len(text) and (text[pos].isalnum() or text[pos] == "_")
 
 
 def _ascii_key(word: str, phrase: bool = False) -> str:

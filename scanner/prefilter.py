@@ -133,3 +133,64 @@ def _class_members(items: Any) -> set[str] | None:
 def _escape(code: int) -> str:
     char = chr(code)
     return "\\" + char if char in "\\]^-[" else char
+
+
+def required_texts(source: str) -> tuple[str, ...] | None:
+    """Lower-cased strings one of which every match of ``source`` holds, as an ASCII text's
+    lower-cased copy shows it, with or without ``(?i)``; None when none is known.
+
+    From the first mandatory piece that is a run of literals, a class of literals or an
+    alternation of such runs ("\\b(?:her|his)\\s": "her", "his"). Only ASCII characters and
+    punctuation are used: under ``(?i)`` a non-ASCII letter may match an ASCII one (the Kelvin
+    sign matches "k"), while ASCII letters match no other character of an ASCII text than
+    their two cases. A check is sound only for ASCII text (see :func:`lacks_required`).
+    """
+    try:
+        parsed = _parser.parse(source)
+    except re.error:
+        return None
+    found = _required(list(parsed))
+    return None if found is None else tuple(sorted(found))
+
+
+def lacks_required(required: tuple[str, ...] | None, text: str, lowered: str) -> bool:
+    """True when the ASCII ``text`` (``lowered``: its lower-cased copy) holds none of ``required``:
+    the pattern cannot match it. False for other texts and when nothing is required."""
+    return required is not None and text.isascii() and not any(r in lowered for r in required)
+
+
+def _required(items: list[tuple[Any, Any]]) -> set[str] | None:
+    for i, (op, arg) in enumerate(items):
+        found: set[str] | None = None
+        if op is _const.LITERAL:
+            run = "".join(chr(a) for _, a in _literal_run(items[i:]))
+            found = {run.lower()} if _usable(run) else None
+        elif op is _const.IN and arg and all(o is _const.LITERAL for o, _ in arg):
+            chars = {chr(a) for _, a in arg}
+            found = {c.lower() for c in chars} if all(map(_usable, chars)) else None
+        elif op is _const.SUBPATTERN:
+            found = _required(list(arg[-1]))
+        elif op in _REPEATS and arg[0] >= 1:
+            found = _required(list(arg[2]))
+        elif op is _const.BRANCH:
+            alternatives = [_required(list(branch)) for branch in arg[1]]
+            found = None if any(a is None for a in alternatives) else set().union(*alternatives)  # type: ignore[arg-type]
+        if found:
+            return found
+    return None  # nothing mandatory known: zero-width items, optional pieces, other classes
+
+
+def _literal_run(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    run = []
+    for op, arg in items:
+        if op is not _const.LITERAL:
+            break
+        run.append((op, arg))
+    return run
+
+
+def _usable(text: str) -> bool:
+    """ASCII, or punctuation (no case mapping: matches only itself under ``(?i)``)."""
+    import unicodedata
+
+    return all(c.isascii() or unicodedata.category(c).startswith("P") for c in text)

@@ -24,6 +24,7 @@ from .nlp import (
     limit_lexeme_attributes,
     same_tokenizer,
     single_threaded_blas,
+    use_fast_tokenizer,
 )
 from .normalize import NormalizedText, normalize
 from .policy import Policy
@@ -105,6 +106,7 @@ class Scanner:
         # intent patterns use tokenizer attributes only: a blank English pipeline is enough
         blank = spacy.blank("en")
         drop_plain_whitespace_special_cases(blank)
+        use_fast_tokenizer(blank)
         self.intents = IntentDetector(self.config.patterns_dir, blank, vocab_limit=self.config.vocab_limit)
         limit_lexeme_attributes(blank, self.intents.lexeme_attributes)  # nothing else reads its lexemes
         self.lexicon = ContextLexicon.load(self.config.patterns_dir)

@@ -23,6 +23,7 @@ from typing import Any
 from .errors import InputError, PatternError
 from .findings import Located
 from .phrase_trie import WordGate, trie_regex
+from .prefilter import lacks_required, required_texts
 from .resources import read_toml
 
 SIGNAL_TYPES: tuple[str, ...] = (
@@ -156,6 +157,7 @@ class ContextLexicon:
     self_after: re.Pattern[str]
     self_window: int
     third_before: tuple[re.Pattern[str], ...]
+    third_before_needs: tuple[tuple[str, ...] | None, ...]  # per pattern: an ASCII text holds one (prefilter)
     third_after: re.Pattern[str]
     third_window: int
     business: re.Pattern[str]
@@ -272,11 +274,12 @@ def _ownership(
     """SELF_DISCLOSURE or TARGET for each identifier, by the nearest ownership cue; then names nearby."""
     text = doc.text
     cues: list[tuple[int, int, str, str]] = []  # start, end, kind, side
+    lowered = text.lower()
     for pattern, name, kind, side in (
         (lex.self_immediate, "self_immediate", "self", "immediate"), (lex.self_before, "self_before", "self", "before"),
         (lex.self_after, "self_after", "self", "after"),
         *((p, "third_before" if i == 0 else "", "third", "before")  # "": a pattern the gate does not know
-          for i, p in enumerate(lex.third_before)),
+          for i, p in enumerate(lex.third_before) if not lacks_required(lex.third_before_needs[i], text, lowered)),
         (lex.third_after, "third_after", "third", "after"),
     ):
         cues.extend((m.start(), m.end(), kind, side) for m in doc.finditer(pattern, name))
@@ -621,6 +624,7 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
     # a title (any case) before one or two capitalised words: "Senator Warren", "mayor Eric Adams"
     title_regex = rf"(?<!\w)(?i:{title_words})\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?" if titles else r"(?!x)x"
     business_types = words("business_contact", "finding_types")
+    third_patterns = words("third_party", "patterns", required=False)
     # the phrase patterns by attribute name: each needs one of its phrases after a non-letter
     phrases = {
         "self_immediate": words("self_disclosure", "immediate", required=False),
@@ -642,9 +646,10 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         self_after=_phrase_regex(phrases["self_after"]),
         self_window=window("self_disclosure"),
         third_before=(_phrase_regex(phrases["third_before"]), *(
-            _regex_union([p], "[third_party] patterns", problems)
-            for p in words("third_party", "patterns", required=False)
+            _regex_union([p], "[third_party] patterns", problems) for p in third_patterns
         )),
+        # the phrases are gated by the word gate; the patterns by a string each match holds, if known
+        third_before_needs=(None, *(required_texts(p) for p in third_patterns)),
         third_after=_phrase_regex(phrases["third_after"]),
         third_window=window("third_party"),
         business=_phrase_regex(phrases["business"]),
@@ -664,7 +669,7 @@ def _build(source: str, data: Mapping[str, Any]) -> ContextLexicon:
         negation_exceptions=_phrase_regex(phrases["negation_exceptions"]),
         negation_window=window("negation"),
         hypothetical=_phrase_regex(phrases["hypothetical"]),
-        gate=WordGate(phrases, phrases=True),
+        gate=WordGate(phrases, phrases=True, word_ends=True),  # every phrase pattern ends before a non-word character
         ascii_phrased=frozenset(name for name, values in phrases.items() if all(v.isascii() for v in values)),
         examples=examples,
     )

@@ -72,6 +72,17 @@ def test_same_entities_as_spacy_on_generated_text(nlp: Any, fused: FusedNer, par
     assert (entities(ours), iob(ours)) == (entities(theirs), iob(theirs))
 
 
+@pytest.mark.parametrize("text", [
+    "Apt. 512\n Lillehammer", "Apt. 77\n Zoetermeer",  # "\n " would score best as B
+    "thanks to dave ! Hahaha", "now ! # TwitterOff",  # the last token would score best as B: U instead
+    "YORK I love ya",  # ... and O instead
+])
+def test_moves_a_token_cannot_take_give_way_as_in_spacy(nlp: Any, fused: FusedNer, text: str) -> None:
+    """A space is outside, and a last token's B move gives way to its best other move."""
+    ours, theirs = fused(text), nlp(text)
+    assert (entities(ours), iob(ours)) == (entities(theirs), iob(theirs))
+
+
 def test_pipe_equals_one_at_a_time_and_keeps_order(fused: FusedNer) -> None:
     texts = ["", "Jane Doe lives in Paris.", "   ", "x", "Barack Obama met Angela Merkel in Berlin on Monday."] * 3
     piped = [entities(d) for d in fused.pipe(texts)]
@@ -119,12 +130,25 @@ def test_reports_are_the_same_with_either_engine(scanner_always: Scanner) -> Non
     assert batched == [r.to_dict() for r in spacy_scanner.scan_many(posts)]
 
 
-def test_entity_spans_read_from_arrays_equal_doc_ents(nlp: Any, fused: FusedNer) -> None:
+def test_entity_spans_equal_those_of_the_iob_tags(nlp: Any, fused: FusedNer) -> None:
+    from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LENGTH
+
     from scanner.nlp import entity_spans
+
+    def from_tags(doc: Any) -> list[tuple[int, int, str]]:  # B (3) then I (1) tags, read from arrays
+        table = doc.to_array([ENT_IOB, ENT_TYPE, IDX, LENGTH]).tolist() if len(doc) else []
+        out = []
+        for start, (iob, label, _idx, _length) in enumerate(table):
+            if iob == 3:
+                end = start + 1
+                while end < len(table) and table[end][0] == 1:
+                    end += 1
+                out.append((table[start][2], table[end - 1][2] + table[end - 1][3], doc.vocab.strings[label]))
+        return out
 
     texts = ["", "x", "Barack Obama met Angela Merkel in Berlin on Monday, 3 March.", "  Jane   Doe\n\nParis  "]
     for doc in [*fused.pipe(texts), *nlp.pipe(texts)]:
-        assert entity_spans(doc) == [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        assert entity_spans(doc) == from_tags(doc)
     assert entity_spans(fused(texts[2]))  # not vacuous
 
 
@@ -168,3 +192,67 @@ def test_threads_sharing_the_engine_get_the_same_entities(nlp: Any, shared_data:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda t: entities(engine(t)), texts))
     assert got == expected
+
+
+def _reference_features(engine: FusedNer, ids: Any) -> tuple[Any, Any, Any]:
+    """The window layers as thinc runs them (every pad row through every layer, one product per
+    layer), then the lower layer (all three features) and the closed-state scores."""
+    import numpy as np
+
+    from scanner.fused_ner import _PAD, _max_pieces
+
+    X = engine._compute_first_layer(ids)
+    padded = np.zeros((len(ids) + 2 * _PAD, X.shape[1]), dtype=np.float32)
+    padded[_PAD:-_PAD] = X
+    for layer in engine._maxouts[1:]:
+        window = np.concatenate((padded[:-2], padded[1:-1], padded[2:]), axis=1)
+        padded[1:-1] += layer.finish(np.dot(window, layer.W_T))
+    W, b = engine._project
+    T = np.dot(padded[_PAD:-_PAD], W.T)
+    T += b
+    nF, nO, nP = engine._lower_shape
+    lower_W = np.concatenate((engine._lower_first_W, engine._lower_rest_W), axis=1)
+    lower = np.dot(T, lower_W).reshape((len(ids), nF, nP, nO))
+    unmaxed = lower[:, 0] + engine._lower_pad[1]
+    unmaxed += engine._lower_pad[2]
+    unmaxed += engine._lower_b
+    return T, lower, engine._scores(_max_pieces(unmaxed))
+
+
+def test_features_equal_the_layers_run_over_every_row(nlp: Any, fused: FusedNer) -> None:
+    """Skipping pad rows that cannot reach a token, the first layer's all-pad rows taken from
+    load time, products split into blocks of rows and the lower layer's features computed in
+    parts give the same bits as the plain layers."""
+    import numpy as np
+
+    from scanner.fused_ner import _ENTITY_ROWS
+
+    words = ["Jane", "Doe", ",", "12", "Elm", "St", ",", "Paris", "75001", ";", "call", "+33", "1", "23", "45",
+             "67", "89", "or", "jane@x.co", "."] * 20
+    # 2 to ~300 tokens (one token makes numpy multiply matrices by a vector, unlike thinc's padded rows)
+    texts = [" ".join(words[:n]) for n in [*range(2, 40), *range(40, 300, 7)]]
+    lengths = set()
+    for text in texts:
+        ids = _feature_ids(fused, [text])
+        lengths.add(len(ids))
+        hidden, lower, closed = fused._features(ids, [len(ids)])
+        T, reference, scores = _reference_features(fused, ids)
+        assert np.array_equal(hidden, T) and np.array_equal(closed, scores), len(ids)
+        assert np.array_equal(lower, reference[:, 0]), len(ids)
+        for start in range(len(ids)):  # the other features, as the decoder computes them for entities
+            base, rest = fused._lower_rest(hidden, start)
+            assert base == min(start, len(ids) - 2) and 2 <= len(rest) <= _ENTITY_ROWS
+            assert np.array_equal(rest, reference[base:base + len(rest), 1:]), (len(ids), start)
+    assert min(lengths) == 2 and max(lengths) > 256 and len(lengths) > 70
+
+
+def test_split_products_equal_one_product(fused: FusedNer) -> None:
+    import numpy as np
+
+    from scanner.fused_ner import _matmul
+
+    rng = np.random.default_rng(7)
+    for W in (fused._maxouts[1].W_T, fused._lower_first_W, fused._lower_rest_W):
+        for rows in [*range(1, 80), 255, 256, 257]:  # 13 and 25 rows: no block of one row
+            X = rng.standard_normal((rows, W.shape[0]), dtype=np.float32)
+            assert np.array_equal(_matmul(X, W), np.dot(X, W)), (W.shape, rows)

@@ -443,3 +443,33 @@ def test_veto_scans_one_branch_only_when_the_other_cannot_match(
         assert DETECTOR._vetoes(text, _ruled_out(lexicon, text)) == expected, text
         found += bool(expected)
     assert found > 100
+
+
+@pytest.mark.parametrize("pieces", [
+    ["Ana", ": ", "Who are you?", "\n", "Ben", ":", " Remember me", "\n", "Cy", ":\t", "“Hi there”"],
+    ["> Ana", ":", "Hello", "\n", "Ben", "::", "Yes sir"],
+    ["Ana", ": Hi\nBen", ": Ok\n", ": Fine"],
+])
+def test_every_speaker_label_holds_a_colon_of_its_own(pieces: list[str]) -> None:
+    """Two speaker labels (a dialog) need two colons: posts with fewer are not searched for them."""
+    from scanner.detectors.person import _SPEAKER
+
+    for n in range(len(pieces) + 1):
+        text = "".join(pieces[:n])
+        assert len(list(_SPEAKER.finditer(text))) <= text.count(":"), text
+
+
+@pytest.mark.parametrize("text", [
+    "Jones's", "James'", "James’", "Ana’s", "Bo s", "Mr.", "a@b", "x/y", "www.ab", "https://a", "ab.com", "Ana",
+    "O'Neil", "see: Ana", "#tag", "back\\slash", "'s", "s'", "Anna's\n", "Ann\u2019",
+])
+def test_name_cleaning_shortcuts_skip_only_what_their_patterns_cannot_match(text: str) -> None:
+    from scanner.detectors.person import _BAD, _BAD_CHARS, _POSSESSIVE, _POSSESSIVE_ENDS, _URL
+
+    for value in (text, text.rstrip("\n")):
+        if "\n" not in value:
+            assert bool(_POSSESSIVE.search(value)) == value.endswith(_POSSESSIVE_ENDS), value
+    if "." not in text and ":" not in text:
+        assert _URL.search(text) is None
+    if _BAD_CHARS.isdisjoint(text) and not any(ch.isdigit() for ch in text):
+        assert _BAD.search(text) is None

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import ScannerConfig
 from scanner.detectors.base import ScanInput
@@ -267,27 +269,39 @@ def test_regions_of_one_calling_code_are_parsed_once_and_still_find_each_others_
         assert [h.attributes.get("region") for h in hits] == [region]
 
 
-def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Path) -> None:
-    """Skipping candidates that no number of the region's calling code can be changes no result."""
+def _comparison_windows(shared_data: Path) -> list[str]:
+    """Digit-run windows of presidio_synth, libphonenumber's leniency cases, BR carrier codes and random
+    digit groups: what the pruned matcher is compared with libphonenumber's on."""
     import random
 
-    import phonenumbers
-    from phonenumbers import Leniency
-
     from benchmarks import datasets
-    from scanner.detectors.phone import _RUN, _plain_digits, _RegionMatcher
+    from scanner.detectors.phone import _RUN
 
     texts = [r.text for r in datasets.load_presidio_synth(shared_data)][::3]
     cases = shared_data / "phonenumbers" / "leniency_cases.jsonl"
     texts += [json.loads(line)["text"] for line in cases.read_text(encoding="utf-8").splitlines()]
     texts += ["0 15 11 98765 4321", "015 21 2345 6789", "90 21 11 3456 7890", "0 41 21 2345-6789"]  # BR carrier codes
+    # a calling code without "+" (parse() may read what follows it, after a national prefix)
+    texts += ["44 20 7946 0958", "44 020 7946 0958", "1 503 284 7731", "49 30 1234567", "49 030 1234567",
+              "33 1 42 68 53 00", "61 2 9876 5432", "61 04 1234 5678", "91 98765 43210", "52 1 55 1234 5678",
+              "55 11 98765 4321", "27 21 123 4567", "63 2 8123 4567", "234 803 123 4567", "39 06 1234 5678"]
     rnd = random.Random(7)
     for _ in range(300):
         digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(7, 13)))
         cuts = sorted(rnd.sample(range(1, len(digits)), rnd.randint(0, 3)))
         parts = [digits[i:j] for i, j in zip([0, *cuts], [*cuts, len(digits)], strict=True)]
         texts.append(rnd.choice([" ", "-", ".", " / "]).join(parts))
-    windows = sorted({m.group() for t in texts for m in _RUN.finditer(t)})
+    return sorted({m.group() for t in texts for m in _RUN.finditer(t)})
+
+
+def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Path) -> None:
+    """Skipping candidates that no number of the region's calling code can be changes no result."""
+    import phonenumbers
+    from phonenumbers import Leniency
+
+    from scanner.detectors.phone import _plain_digits, _Pruner, _RegionMatcher
+
+    windows = _comparison_windows(shared_data)
     assert len(windows) > 500
     found = skipped = 0
     for window in windows:
@@ -306,6 +320,32 @@ def test_pruned_matcher_finds_what_libphonenumbers_matcher_finds(shared_data: Pa
     plain = [digits for digits in map(_plain_digits, windows) if digits]
     assert sum(DETECTOR._prune[region]._lacks_national_prefix(digits)
                for digits in plain for region in DETECTOR._match_regions) > 100
+    # and so are candidates whose digits end in a number of the calling code that parse() cannot read
+    def read_as_none(prune: _Pruner, digits: str) -> bool:
+        assert prune._suffix is not None and prune._whole is not None
+        return bool(prune._suffix.search(digits)) and not any(map(prune._whole.fullmatch, prune._readings(digits)))
+
+    suffixed = [DETECTOR._prune[region] for region in DETECTOR._match_regions if DETECTOR._prune[region]._suffix]
+    assert sum(read_as_none(prune, digits) for digits in plain for prune in suffixed) > 300
+
+
+class _NeverSkip:
+    """A pruner that skips nothing: the matchers then parse every candidate in every region."""
+
+    def skips(self, digits: str | None) -> bool:
+        return False
+
+    def rejects_digits(self, digits: str | None) -> bool:
+        return False
+
+
+def test_regions_skipped_after_a_failed_matcher_change_no_window(shared_data: Path) -> None:
+    """A region that would skip every candidate a matcher without a match asked about is not run."""
+    reference = PhoneDetector(CONFIG)
+    reference._prune = {region: _NeverSkip() for region in reference._match_regions}  # type: ignore[misc]
+    windows = _comparison_windows(shared_data)
+    for window in windows:
+        assert DETECTOR._matches(window) == reference._matches(window), window
 
 
 def test_pruner_skips_only_plain_digit_runs_no_number_can_end() -> None:
@@ -349,3 +389,18 @@ def test_digits_of_ascii_text_are_those_the_digit_pattern_finds() -> None:
     texts = ["".join(chr(c) for c in range(128)), "(71) 4233-6306 x12", "", "no digits", "٣٤ 5 ５6"]
     for text in texts:
         assert _digits(text) == "".join(regex.findall(r"\d", text)), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=st.text(alphabet="0123456789 \t-/.\u2010\u2013\u2015()+xXeEtT:", max_size=24))
+def test_hard_negative_shapes_need_what_their_shortcuts_look_for(raw: str) -> None:
+    """is_hard_negative skips the date / IP / decimal shapes without a separator, and the extension
+    strip without an x."""
+    from scanner.detectors import phone
+
+    if phone._DATE_SEPARATORS.isdisjoint(raw):
+        for pattern in (phone._YEAR_RANGE, phone._ISO_DATE, phone._IPV4, phone._DECIMAL_LIST,
+                        phone._SPACED_SLASH_OR_DOT, phone._DATE):
+            assert pattern.search(raw) is None, (pattern.pattern, raw)
+    if "x" not in raw and "X" not in raw:
+        assert phone._EXTENSION.search(raw) is None, raw

@@ -113,3 +113,13 @@ def test_word_gate_starts_are_the_offsets_of_words_after_a_non_letter() -> None:
     assert gate.starts("Hi, my son said: hi-hi this") == {"relation": [0, 4, 17, 20], "said": [11]}
     assert gate.starts("nothing") == {"relation": [], "said": []}  # "honorific": always scanned
     assert gate.starts("señor") is None
+
+
+def test_word_gate_with_word_ends_skips_first_words_glued_to_a_word_character() -> None:
+    needs = {"h": ["a scene where", "in theory", "in"], "s": ["phone:", "don't call"], "f": ["fiancé"]}
+    gate = WordGate(needs, phrases=True, word_ends=True)
+    assert gate.starts("Address: in\ttheory, a  scene") == {"h": [9, 20], "s": [], "f": []}
+    assert gate.starts("info an phone:x phone:") == {"h": [], "s": [16], "f": []}
+    assert gate.starts("dont call, fiancee") == {"h": [], "s": [0], "f": [11]}  # cut words: no check after
+    plain = WordGate(needs, phrases=True)
+    assert plain.starts("info") == {"h": [0], "s": [], "f": []}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scanner import ScannerConfig
 from scanner.errors import PatternError
-from scanner.prefilter import compile_prefilter, first_chars
+from scanner.prefilter import compile_prefilter, first_chars, lacks_required, required_texts
 from scanner.rules import Rule, load_families, longest_digit_run, parse_family
 
 ALL_RULES = [r for f in load_families(ScannerConfig().patterns_dir / "rules") for r in f.rules]
@@ -148,3 +148,40 @@ def test_first_char_check_finds_what_the_alternation_finds(source: str, text: st
     plain = re.compile(body)
     found, expected = checked.search(text), plain.search(text)
     assert (found and found.span()) == (expected and expected.span())
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (r"\bfoo|bar", ("bar", "foo")),
+    (r"a?bc", ("bc",)),
+    (r"(?:x|Y)+z", ("x", "y")),
+    (r"\w{2,30}['’]s\s", ("'", "’")),
+    (r"(?=x)y", ("y",)),
+    (r"(?i)HIS\b", ("his",)),
+    (r"\d+", None),  # no literal
+    (r"(?:\d|x)y", ("y",)),  # the alternation has a branch without one: the next piece
+    ("\u212a", None),  # the Kelvin sign: under (?i) it matches "k"
+    (r"a*|b", None),  # a branch can match without a literal
+    (r"(", None),
+])
+def test_required_texts_are_what_every_match_holds(source: str, expected: tuple[str, ...] | None) -> None:
+    assert required_texts(source) == expected
+
+
+SOURCES = [r"(?<![\w@])@?\w{2,30}['’]s\s+(?:new\s+)?(?:number|cell)(?:\s+is)?", r"\b(?:her|his|their)\s+\w+",
+           r"(?i)\bCALL\s+me", r"x?(?:ab|cd)+e", r"[.,;]\d"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.one_of(
+    st.sampled_from(["her", "HIS ", "their", "@jane", "Bo", "'s ", "’s ", "new ", "number", "cell", " is", "CALL",
+                     " me", "x", "ab", "cd", "e", ".", ";1", "\n", "İ", "ſ"]),
+    st.text(alphabet="abcdehirstxX'’@ .,;1", max_size=3)), max_size=10))
+def test_a_text_without_the_required_texts_matches_no_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for source in SOURCES:
+        required = required_texts(source)
+        assert required is not None
+        for flags in (0, re.IGNORECASE):
+            if re.search(source, text, flags):
+                assert not lacks_required(required, text, text.lower()), (source, text)
+    assert not lacks_required(("x",), "\u212a", "\u212a")  # non-ASCII text: never ruled out

@@ -3,9 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.errors import PatternError
-from scanner.rules import load_families, parse_family, shannon_entropy
+from scanner.rules import count_digits, load_families, parse_family, shannon_entropy
 
 GOOD = {
     "id": "demo.word",
@@ -89,3 +91,10 @@ def test_one_letter_keyword_from_a_context_phrase_is_an_error() -> None:
         parse_family({"family": "demo", "rules": [rule]}, "x.toml")
     explicit = dict(rule, keywords=["account", "a/c"])
     assert parse_family({"family": "demo", "rules": [explicit]}, "x.toml").rules[0].keywords == {"account", "a/c"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40) | st.text(alphabet="0123456789٣۴०x \ud800\udfff", max_size=20))
+def test_count_digits_counts_the_ascii_digits(text: str) -> None:
+    """Other scripts' digits and lone surrogates are no ASCII digits."""
+    assert count_digits(text) == sum(text.count(d) for d in "0123456789")

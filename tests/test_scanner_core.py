@@ -143,7 +143,9 @@ def test_fingerprint_is_hmac_sha256_of_the_value_keyed_by_the_salt() -> None:
 
     from scanner.findings import fingerprint
 
-    for salt, value in (("s", "1234567"), ("other", "1234567"), ("s", "Zoë 742 Evergreen"), ("s", "")):
+    salts = ("s", "other", "k" * 64, "k" * 65, "ß" * 40)  # keys longer than SHA-256's block are hashed first
+    pairs = [(salt, value) for salt in salts for value in ("1234567", "Zoë 742 Evergreen", "")]
+    for salt, value in pairs:
         expected = hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()[:16]
         assert fingerprint(value, salt) == expected
 

@@ -95,6 +95,7 @@ _NAME_LINE = regex.compile(
 _HOUSE_NUMBER_BEFORE = regex.compile(rf"(?<![{_L}\d])\d{{1,5}}[ \t]+(?:(?P<word>[{_L}]+)\.?[ \t]+)?$")
 _NUMBER_AFTER = regex.compile(r"[ \t]+\d{1,5}\b")  # "Joaquin Suarez 2906"
 _POSSESSIVE = regex.compile(r"['’]s?$")
+_POSSESSIVE_ENDS = ("'", "’", "'s", "’s")  # what a _POSSESSIVE match at the end of a text without "\n" is
 _EX_PREFIX = regex.compile(r"(?i)ex[-‐–]")  # "ex-Beatle Paul": the descriptor is not part of the name
 # A list of capitalised words that may be a firm ("Thomas and Sons", "Clark, Romero and Hall Orchestra",
 # "Lopez, Santos and Coleman is ..."): the word after it decides (see PersonDetector._firms).
@@ -108,6 +109,7 @@ _URL = regex.compile(r"https?:|www\.|\.com\b")
 _DIGIT = regex.compile(r"\d")
 _WORD_AFTER = regex.compile(r"[ \t]+(\p{L}+)\.?")
 _BAD = regex.compile(r"https?:|www\.|[@#/\\]|\.com\b|\d")
+_BAD_CHARS = frozenset(":.@#/\\")  # one is in every match of _BAD but a digit
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,9 @@ class PersonDetector(Detector):
                     value = m.groupdict().get(group)
                     if value and value.split()[0].lower() not in lex.function_words | lex.never:
                         yield _Cand(m.start(group), m.end(group), CONFIDENCE_CUE, rule)
-        speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never]
+        # every speaker label holds a colon of its own: two need two
+        speakers = [m for m in _SPEAKER.finditer(text) if m.group("name").lower() not in lex.never] \
+            if text.count(":") >= 2 else []
         if len(speakers) >= 2:  # a dialog: "Ana: Who are you?\nBen: ..."
             for m in speakers:
                 yield _Cand(m.start("name"), m.end("name"), CONFIDENCE_CUE, "pii.person.speaker")
@@ -389,14 +393,17 @@ class PersonDetector(Detector):
 
     def _clean(self, text: str, c: _Cand) -> _Cand | None:
         start, end = c.start, c.end
-        if _URL.search(text[start:end]):
+        span = text[start:end]
+        if ("." in span or ":" in span) and _URL.search(span):  # every URL shape holds one
             return None
         while start < end and text[start].isspace():
             start += 1
         cut = _CUT.search(text, start, end)  # names hold no line break, colon or quote
         if cut:
             end = cut.start()
-        value = _POSSESSIVE.sub("", text[start:end].rstrip(" \t.,;:!?\"')]}"))
+        value = text[start:end].rstrip(" \t.,;:!?\"')]}")
+        if value.endswith(_POSSESSIVE_ENDS):  # no line break left in it: "$" is its end
+            value = _POSSESSIVE.sub("", value)
         end = start + len(value)
         # trim never-name words (and anything that is not a word) from both ends
         words = list(_WORD_RE.finditer(text, start, end))
@@ -418,8 +425,8 @@ class PersonDetector(Detector):
         if end < len(text) and text[end:end + 1] == "." and end - start <= 2:
             return None
         value = text[start:end]
-        if _BAD.search(value) or (start > 0 and text[start - 1] in "@#"):
-            return None
+        if (not _BAD_CHARS.isdisjoint(value) and _BAD.search(value)) or (start > 0 and text[start - 1] in "@#"):
+            return None  # (it holds no digit: the rest of _BAD needs one of _BAD_CHARS)
         if start > 1 and text[start - 2:start] in {"@ ", "# "}:
             return None  # tokenised "@ handle"
         if sum(ch.isalpha() for ch in value) < 2:
@@ -434,11 +441,12 @@ class PersonDetector(Detector):
         if house and (not house.group("word") or house.group("word")[0].isupper()
                       or house.group("word").lower() in self.lexicon.street_types):
             return True
-        if _NUMBER_AFTER.match(text, end, end + 8):
-            return True
-        after = _WORD_AFTER.match(text, end, end + 20)
-        if after and after.group(1).lower() in self.lexicon.street_types:
-            return True
+        if end < len(text) and text[end] in " \t":  # what both patterns after the name begin with
+            if _NUMBER_AFTER.match(text, end, end + 8):
+                return True
+            after = _WORD_AFTER.match(text, end, end + 20)
+            if after and after.group(1).lower() in self.lexicon.street_types:
+                return True
         last = text[start:end].split()[-1].rstrip(".").lower()
         return len(text[start:end].split()) > 1 and last in self.lexicon.street_types
 

@@ -79,6 +79,8 @@ _DECIMAL_LIST = regex.compile(r"\d[./]\d+\s+-\s|\s-\s+\d+[./]\d")
 _SPACED_SLASH_OR_DOT = regex.compile(r"\s[/.]|[/.]\s")  # "27 / 01 / 12", "5 . 1": tokenised dates, decimals
 _EXTENSION = regex.compile(r"[ \t]*(?:ext\.?|extension|x)[ \t]*\d{1,6}$", regex.IGNORECASE)
 _CURRENCY = "$€£¥₹₩₽¢"
+# one of these is in every match of _YEAR_RANGE, _ISO_DATE, _IPV4, _DECIMAL_LIST, _SPACED_SLASH_OR_DOT and _DATE
+_DATE_SEPARATORS = frozenset("-/.\u2010\u2011\u2012\u2013\u2014\u2015")
 _DROP_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not "0" <= chr(c) <= "9"))
 _NOT_PLAIN = re.compile(r"[^0-9\s().\-/\u00a0\u2010-\u2015\[\]~]")  # a plus, letters, "#": parse as is
 
@@ -131,7 +133,9 @@ class _PlainDigits(dict[str, str | None]):
 
 def is_hard_negative(text: str, start: int, end: int) -> bool:
     """True when the span looks like a date, time, year range, price, IP, ISBN, card or order number."""
-    raw = _EXTENSION.sub("", text[start:end])
+    raw = text[start:end]
+    if "x" in raw or "X" in raw:  # every extension has one
+        raw = _EXTENSION.sub("", raw)
     digits = _digits(raw)
     before = text[max(0, start - 12):start]
     lead = before.rstrip()
@@ -139,13 +143,14 @@ def is_hard_negative(text: str, start: int, end: int) -> bool:
         return True
     if end < len(text) and text[end] == ":" and end + 1 < len(text) and text[end + 1].isdigit():
         return True  # a time of day follows: "2012-01-02 08:00"
-    if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
-        return True
-    if _SPACED_SLASH_OR_DOT.search(raw):
-        return True
-    date = _DATE.match(raw)
-    if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
-        return True
+    if not _DATE_SEPARATORS.isdisjoint(raw):  # dates, year ranges, IPs and decimals all hold one
+        if _YEAR_RANGE.search(raw) or _ISO_DATE.search(raw) or _IPV4.search(raw) or _DECIMAL_LIST.search(raw):
+            return True
+        if _SPACED_SLASH_OR_DOT.search(raw):
+            return True
+        date = _DATE.match(raw)
+        if date and (int(date[1]) <= 31 and int(date[2]) <= 31) and (int(date[1]) <= 12 or int(date[2]) <= 12):
+            return True
     if len(digits) == 13 and digits[:3] in {"978", "979"} and isbn.is_valid(digits):
         return True
     if "isbn" in before.lower() and isbn.is_valid(digits):
@@ -185,7 +190,10 @@ class _Pruner:
     vanity number). Otherwise a valid number's national digits match the pattern of a number
     type (fixed line, mobile, toll free, ...) of a region of that calling code, so when no
     suffix of the digits does, parsing cannot succeed and is skipped (most non-phone digit
-    runs, such as "50475 216" in an address, fail every region this way).
+    runs, such as "50475 216" in an address, fail every region this way). Nor when none of the
+    few national numbers parse() can read from the digits (``_readings``: libphonenumber's own
+    national-prefix stripping, with or without the calling code in front) matches such a pattern
+    as a whole ("51 516 33 75" in AU ends in an AU number but is none).
     """
 
     def __init__(self, region: str) -> None:
@@ -206,6 +214,11 @@ class _Pruner:
                 self._transform = parsing
         usable = metadata is not None and (not transform or self._transform is not None) and patterns
         self._suffix = re.compile(f"(?:{'|'.join(patterns)})$") if usable else None
+        # what parse() can read as the national number of plain digits (see _readings)
+        self._metadata = metadata
+        main_region = phonenumbers.region_code_for_country_code(code)
+        self._main_metadata = PhoneMetadata.metadata_for_region(main_region) if main_region != region else metadata
+        self._whole = re.compile("|".join(patterns)) if metadata is not None and patterns else None
         self._anywhere = re.compile("|".join(patterns)) if usable and not transform else None
         idd = metadata.international_prefix if metadata is not None else None
         self._idd = re.compile(idd) if idd else None
@@ -222,15 +235,40 @@ class _Pruner:
 
     def skips(self, digits: str | None) -> bool:
         """``self(candidate)`` given the candidate's ``_plain_digits``."""
-        if self._suffix is None or digits is None:
+        if self._whole is None or digits is None:
             return False
         if self._idd is not None and self._idd.match(digits):
             return False
-        if self._transform is not None:
-            m = self._transform.match(digits)
-            if m is not None and m.group(m.re.groups) is not None and m.end(m.re.groups) != m.end():
-                return False  # the transform would not leave a suffix
-        return self._suffix.search(digits) is None or self._lacks_national_prefix(digits)
+        if self._suffix is not None and self._suffix.search(digits) is None and self._leaves_suffix(digits):
+            return True
+        whole = self._whole.fullmatch
+        return not any(whole(n) for n in self._readings(digits)) or self._lacks_national_prefix(digits)
+
+    def _leaves_suffix(self, digits: str) -> bool:
+        """Whether the national number parse() reads from ``digits`` is a suffix of them (it is
+        unless a prefix transform rewrites more than the prefix: BR's carrier codes can)."""
+        if self._transform is None:
+            return True
+        m = self._transform.match(digits)
+        return m is None or m.group(m.re.groups) is None or m.end(m.re.groups) == m.end()
+
+    def _readings(self, digits: str) -> set[str]:
+        """Every national number ``parse(candidate, region)`` may read from a candidate with these
+        plain digits and no international prefix, by libphonenumber's own prefix stripping: the
+        digits themselves or after a national prefix; if they start with the calling code, what
+        follows it after a national prefix, once or twice (the region's, then the calling code's
+        main region's). A valid number's national number matches a number type pattern of a
+        region of the calling code (``is_valid_number``), so when none of these does, the
+        candidate cannot be a valid number."""
+        metadata = self._metadata
+        assert metadata is not None  # _whole is set only with metadata
+        out = {digits, _strip_national_prefix(digits, metadata)[1]}
+        if digits.startswith(self._code):
+            rest = _strip_national_prefix(digits[len(self._code):], metadata)[1]
+            out.add(rest)
+            if self._main_metadata is not None:
+                out.add(_strip_national_prefix(rest, self._main_metadata)[1])
+        return out
 
     def _lacks_national_prefix(self, digits: str) -> bool:
         """True when parsing reads all of ``digits`` as the national number (no calling code, no
@@ -292,11 +330,16 @@ class _RegionMatcher(phonenumbers.PhoneNumberMatcher):
         super().__init__(text, region, leniency=Leniency.VALID)
         self._prune = prune
         self._plain = _PlainDigits() if plain is None else plain
+        self.tried: list[str] = []  # the candidates asked about, in order
+        self.matched = False
 
     def _parse_and_verify(self, candidate: str, offset: int) -> phonenumbers.PhoneNumberMatch | None:
+        self.tried.append(candidate)
         if self._prune.skips(self._plain[candidate]):
             return None
-        return super()._parse_and_verify(candidate, offset)
+        match = super()._parse_and_verify(candidate, offset)
+        self.matched = self.matched or match is not None
+        return match
 
 
 class PhoneDetector(Detector):
@@ -357,15 +400,24 @@ class PhoneDetector(Detector):
         need = {m.start() for m in _DIGIT.finditer(window)}
         regions = self._match_regions[:1] if window.startswith("+") else self._match_regions
         plain = _PlainDigits()
+        # The candidates a matcher asks about when none is a number: which candidates it asks about
+        # depends on the answers alone, not on the region, so a region that would skip each of them
+        # finds nothing and is not run.
+        failed: list[str] | None = None
         for region in regions:
             prune = self._prune[region]
             if prune.rejects_digits(plain[window]):
                 continue
-            for m in _RegionMatcher(window, region, prune, plain):
+            if failed is not None and all(prune.skips(plain[c]) for c in failed):
+                continue
+            matcher = _RegionMatcher(window, region, prune, plain)
+            for m in matcher:
                 key = (m.start, m.end)
                 if key not in cands:
                     cands[key] = _Candidate(m.start, m.end, region, m.number)
                 need -= set(range(m.start, m.end))
+            if not matcher.matched:
+                failed = matcher.tried
             if not need:
                 break
         chosen: list[_Candidate] = []
