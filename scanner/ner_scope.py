@@ -5,8 +5,9 @@ an identifier in the same sentence (a ``TARGET`` signal, ``scanner/signals.py``,
 ignores names that overlap the identifier), and reports show the names in the sentence of
 a threat. So with ``ner="auto"`` NER runs on each sentence that holds the start of an
 identifier or of an intent, and only when the words beside its identifiers may hold a
-name (each doc detector's ``may_fire_beside``): "Phone: 032 288 79 44" or a multi-line
-address's first line is skipped. Names in the other sentences are left out of the report;
+name (each doc detector's ``may_fire_beside``; for names, a capitalised word that is not a
+never-name or function word): "Phone: 032 288 79 44" or a multi-line address's first line
+is skipped. Names in the other sentences are left out of the report;
 ``ner="always"`` reads the whole post.
 """
 

@@ -47,9 +47,11 @@ def test_a_sentence_is_read_only_when_the_words_beside_its_identifiers_may_hold_
 def test_the_person_detector_s_check_needs_a_word_that_may_be_a_name() -> None:
     scanner = Scanner()
     (person,) = [d for d in scanner.detectors if d.id == "pii.person/v1"]
-    for words in ["Phone: ", "I am at the ", "Please call me at  tomorrow", "Suite  , Apt "]:
+    for words in ["Phone: ", "I am at the ", "Please call me at  tomorrow", "Suite  , Apt ", "It's at ",
+                  "I once lived in ", "Don't call me at "]:
         assert not person.may_fire_beside(words), words
-    for words in ["Call Ana at ", "ana's number: ", "Erik Baader, clerk "]:
+    # with capitals, a capitalised word; without any, any word that is not ruled out
+    for words in ["Call Ana at ", "ana's number: ", "Erik Baader, clerk ", "Ana's number: ", "send it to bob at "]:
         assert person.may_fire_beside(words), words
 
 
