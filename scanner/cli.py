@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=["table", "json", "jsonl"], default=None,
                       help="output format (default: table on a terminal, jsonl otherwise)")
     scan.add_argument("--ner", choices=["auto", "always", "never"], default=None,
-                      help="when to run spaCy NER for names: auto (only when other private data or an intent cue "
-                           "is present; default), always, never")
+                      help="when to run spaCy NER for names: auto (only on the sentences of other private data "
+                           "or of an intent, where a name matters; default), always (the whole post), never")
     scan.add_argument("--detectors", metavar="IDS", help="comma-separated detector ids to run (default: all)")
     scan.add_argument("--disable", metavar="IDS", help="comma-separated detector ids to skip")
     scan.add_argument("--min-confidence", type=float, metavar="X", help="drop findings below X (default 0.5)")

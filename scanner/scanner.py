@@ -16,6 +16,7 @@ from .detectors.base import Detector, ScanInput
 from .errors import InputError
 from .findings import Finding, Hit, Report, fingerprint
 from .intents import Intent, IntentDetector
+from .ner_scope import ner_sentences
 from .nlp import (
     VocabBudget,
     drop_plain_whitespace_special_cases,
@@ -62,8 +63,12 @@ class _Pending:
     hits: list[tuple[str, Hit, float]] = field(default_factory=list)  # refined: (detector id, hit, confidence)
     warnings: list[str] = field(default_factory=list)
     intents: tuple[Intent, ...] = ()
-    needs_doc: bool = False
+    ner_pieces: list[tuple[int, str]] = field(default_factory=list)  # (offset, text) that NER reads
     intents_from_docs: bool = False  # the intents are found on the NER Docs in _finish (one tokenization)
+
+    @property
+    def needs_doc(self) -> bool:
+        return bool(self.ner_pieces)
 
 
 class Scanner:
@@ -126,6 +131,7 @@ class Scanner:
         """The bound on the NER pipeline's vocabulary (loads the pipeline)."""
         with self._load_lock:
             nlp = self.nlp
+            _ = self.ner_engine  # its load-time check tokenizes probe sentences: before a freeze applies
             if self._ner_budget is None or self._ner_budget.nlp is not nlp:
                 self._ner_budget = VocabBudget(nlp, self.config.vocab_limit)
                 if self._vocab_frozen:
@@ -180,9 +186,11 @@ class Scanner:
         if not pending.needs_doc:
             return self._finish(pending, [])
         ner = self.ner_engine
-        with self.ner_budget.session(len(pending.norm.text)):  # the Docs are used up inside
-            with single_threaded_blas():
-                docs = [(offset, chunk, ner(chunk)) for offset, chunk in ner_chunks(pending.norm.text)]
+        pieces = pending.ner_pieces
+        with self.ner_budget.session(sum(len(chunk) for _, chunk in pieces)):  # the Docs are used up inside
+            with single_threaded_blas():  # several pieces (sentences) go to NER as one batch
+                made = ner.pipe(chunk for _, chunk in pieces) if len(pieces) > 1 else [ner(pieces[0][1])]
+                docs = [(offset, chunk, doc) for (offset, chunk), doc in zip(pieces, made, strict=True)]
             return self._finish(pending, docs)
 
     def scan_many(
@@ -250,8 +258,7 @@ class Scanner:
 
     def _finish_all(self, pendings: Sequence[_Pending]) -> list[Report]:
         """NER over the posts that need it (one ``pipe`` call of the NER engine), then each post's report."""
-        jobs = [(i, offset, chunk) for i, p in enumerate(pendings) if p.needs_doc
-                for offset, chunk in ner_chunks(p.norm.text)]
+        jobs = [(i, offset, chunk) for i, p in enumerate(pendings) for offset, chunk in p.ner_pieces]
         docs: list[list[tuple[int, str, Doc]]] = [[] for _ in pendings]
         # the Docs are used up inside the session
         with self.ner_budget.session(sum(len(c) for _, _, c in jobs)) if jobs else contextlib.nullcontext():
@@ -299,23 +306,34 @@ class Scanner:
                 continue
             if detector.may_fire(norm.text):
                 pending.hits.extend(self._refined(norm.text, detector.id, detector.detect(data)))
-        if self._doc_detectors and self._ner_is_certain(pending) and self.doc_intents is not None:
-            pending.needs_doc = pending.intents_from_docs = True  # intents wait for the NER Docs
+        if self._doc_detectors and self.config.ner == "always" and self.doc_intents is not None:
+            pending.ner_pieces = ner_chunks(norm.text)
+            pending.intents_from_docs = True  # the intents wait for the NER Docs
             return pending
-        pending.intents = self._intents(norm)  # cheap without a cue word: detect() checks it first
+        found = self._find_intents(norm)  # cheap without a cue word: detect() checks it first
+        pending.intents = self._locate_intents(norm, found)
         if self._doc_detectors:
-            pending.needs_doc = self._wants_ner(pending)
+            pending.ner_pieces = self._ner_pieces(pending, found)
         return pending
 
-    def _ner_is_certain(self, pending: _Pending) -> bool:
-        """Whether the post runs NER whatever its intents (see :meth:`_wants_ner`)."""
-        mode = self.config.ner
-        return mode == "always" or (mode == "auto" and bool(pending.hits))
+    def _ner_pieces(self, pending: _Pending, intents: Sequence[Intent]) -> list[tuple[int, str]]:
+        """What NER reads of the post: (offset, text) pieces of at most NER_CHUNK_CHARS.
 
-    def _wants_ner(self, pending: _Pending) -> bool:
-        # auto: a name matters only as the subject of other private data (a hit that survived
-        # refinement: a context-less shape is no identifier) or of a threat
-        return self._ner_is_certain(pending) or (self.config.ner == "auto" and bool(pending.intents))
+        ``always``: the whole post. ``auto``: the sentences where a name matters, around
+        identifiers (hits that survived refinement: a context-less shape is no identifier)
+        and intents (``scanner/ner_scope.py``). ``intents`` have offsets into the normalised text.
+        """
+        mode, text = self.config.ner, pending.norm.text
+        if mode == "always":
+            return ner_chunks(text)
+        if mode != "auto" or not (pending.hits or intents):
+            return []
+        sentences = ner_sentences(text, [(hit.start, hit.end) for _, hit, _ in pending.hits],
+                                  [intent.start for intent in intents], self._may_hold_name)
+        return [(start + offset, piece) for start, end in sentences for offset, piece in ner_chunks(text[start:end])]
+
+    def _may_hold_name(self, text: str) -> bool:
+        return any(detector.may_fire_beside(text) for detector in self._doc_detectors)
 
     def _refined(self, text: str, detector_id: str, hits: Iterable[Hit]) -> Iterator[tuple[str, Hit, float]]:
         """The hits whose confidence after context scoring reaches ``min_confidence``, with it."""
@@ -339,7 +357,8 @@ class Scanner:
         findings = [f for f in (self._to_finding(norm, *item) for item in hits) if f is not None]
         resolved = tuple(resolve_overlaps(findings))
         warnings = tuple(pending.warnings)
-        intents = self._intents(norm, docs) if pending.intents_from_docs else pending.intents
+        intents = self._locate_intents(norm, self._find_intents(norm, docs)) if pending.intents_from_docs \
+            else pending.intents
         if not resolved and not intents:  # nothing for the policy layer to judge
             return Report(text=norm.original, warnings=warnings, context=pending.context, redacted_text=norm.original)
         signals = detect_signals(norm.original, resolved, intents, pending.context, self.lexicon)
@@ -348,9 +367,9 @@ class Scanner:
                       context=pending.context, violations=decision.violations, verdict=decision.verdict,
                       redacted_text=redact(norm.original, resolved))
 
-    def _intents(self, norm: NormalizedText, docs: list[tuple[int, str, Doc]] | None = None) -> tuple[Intent, ...]:
-        """Intents in the normalised text (line-aligned chunks), with offsets into the original;
-        matched on the chunks' NER ``docs`` when given (see :attr:`doc_intents`)."""
+    def _find_intents(self, norm: NormalizedText, docs: list[tuple[int, str, Doc]] | None = None) -> list[Intent]:
+        """Intents in the normalised text (line-aligned chunks), with offsets into it; matched on
+        the chunks' NER ``docs`` when given (they cover the whole text: see :attr:`doc_intents`)."""
         found: Iterable[tuple[int, tuple[Intent, ...]]]
         if docs is None:
             found = ((offset, self.intents.detect(chunk)) for offset, chunk in ner_chunks(norm.text))
@@ -358,11 +377,16 @@ class Scanner:
             detector = self.doc_intents
             assert detector is not None  # posts wait for NER Docs only when it exists
             found = ((offset, detector.detect_in_doc(doc, chunk)) for offset, chunk, doc in docs)
+        return [dataclasses.replace(intent, start=intent.start + offset, end=intent.end + offset) if offset else intent
+                for offset, intents in found for intent in intents]
+
+    @staticmethod
+    def _locate_intents(norm: NormalizedText, intents: Iterable[Intent]) -> tuple[Intent, ...]:
+        """The intents with offsets into the original text."""
         out = []
-        for offset, intents in found:
-            for intent in intents:
-                start, end = norm.span(intent.start + offset, intent.end + offset)
-                out.append(dataclasses.replace(intent, start=start, end=end))
+        for intent in intents:
+            start, end = norm.span(intent.start, intent.end)
+            out.append(dataclasses.replace(intent, start=start, end=end))
         return tuple(out)
 
     def _to_finding(self, norm: NormalizedText, detector_id: str, hit: Hit, confidence: float) -> Finding | None:

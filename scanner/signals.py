@@ -237,7 +237,7 @@ class _Text:
 
     def __init__(self, text: str, lexicon: ContextLexicon | None = None) -> None:
         self.text = text
-        self.sentences = _sentences(text)
+        self.sentences = sentence_spans(text)
         self._starts = [start for start, _ in self.sentences]
         self._phrase_starts = _phrase_starts(text, lexicon) if lexicon is not None else {}
 
@@ -508,7 +508,9 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> I
                 end = m.end()
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence of ``text``: the unit of "same sentence" for context
+    signals (a sentence ends at . ! ? followed by space or the end, and at line breaks)."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):

@@ -77,6 +77,12 @@ class Detector(ABC):
         """Cheap pre-check: False means ``detect`` cannot find anything in ``text``."""
         return True
 
+    def may_fire_beside(self, text: str) -> bool:
+        """Pre-check for ``ner="auto"`` (detectors with ``needs_doc``): False when nothing that
+        ``detect`` could find in ``text``, the words of a sentence beside its identifiers, can
+        matter to them. Defaults to :meth:`may_fire`."""
+        return self.may_fire(text)
+
     @abstractmethod
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         """Yield hits with offsets into ``data.text``."""

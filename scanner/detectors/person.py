@@ -71,6 +71,7 @@ _TITLE = rf"\p{{Lu}}\p{{Ll}}[{_L}'’\-]*"  # Titlecase, not ALL CAPS
 _INITIAL = r"\p{Lu}\.?"
 _LOWER = rf"\p{{Ll}}[{_L}'’\-]*"
 _WORD_RE = regex.compile(rf"[{_L}][{_L}'’\-]*")
+_CONTRACTION = regex.compile(r"['’](?:s|re|ll|ve|d|m|t)$|n['’]t$")
 _FIRST_M_LAST = regex.compile(
     rf"(?<![{_L}])({_TITLE})[ \t]+(\p{{Lu}}\.|[B-HJ-NP-Z])[ \t]+({_TITLE})(?![{_L}])"  # "A", "I", "O" need a period
 )
@@ -267,6 +268,21 @@ class PersonDetector(Detector):
 
     def may_fire(self, text: str) -> bool:
         return any(ch.isalpha() for ch in text)
+
+    def may_fire_beside(self, text: str) -> bool:
+        """A name the policy links to an identifier needs a word beside it that is neither a
+        never-name word nor a function word ("Phone:", "it's at"), and in text with capitals a
+        capitalised one (the small model tags almost no lower-case word of such text PERSON)."""
+        lex = self.lexicon
+        capitals = any(ch.isupper() for ch in text)
+        for m in _WORD_RE.finditer(text):
+            word = m.group()
+            if capitals and not word[0].isupper():
+                continue
+            lowered = _CONTRACTION.sub("", word.lower())  # "it's" -> "it", "Ana's" -> "ana"
+            if lowered not in lex.never and lowered not in lex.function_words:
+                return True
+        return False
 
     def detect(self, data: ScanInput) -> Iterable[Hit]:
         text = data.text
