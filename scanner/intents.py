@@ -59,7 +59,6 @@ _OP = re.compile(r"(\?|\*|\+|\{\d*,?\d*\})$")
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _MAX_VARIANTS = 512
 _MAX_PART_MATCHES = 16
-_MAX_MATCHERS = 512  # Matchers kept for sets of candidate rules; the cache starts over beyond this
 # A match ending on "her" is dropped when the next token is a word outside this list:
 # "leaked pics of her" (object) versus "photos of her wedding" (possessive).
 _AMBIGUOUS_OBJECT = "her"
@@ -179,7 +178,13 @@ class IntentDetector:
         self._cue = _CueIndex(self._lex)
         self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
         self._required = _RequiredWords(self._patterns, nlp.vocab.strings, frozenset(nlp.Defaults.stop_words))
-        self._rule_matchers: dict[frozenset[str], Matcher] = {}
+        # one Matcher per rule, built now: a post runs those of its candidate rules (a Matcher per
+        # set of candidates, built on first use, cost the first post of each new set ~1-3 ms)
+        self._rule_matchers: dict[str, Matcher] = {}
+        for rule_id, patterns in self._patterns.items():
+            matcher = Matcher(nlp.vocab)
+            matcher.add(rule_id, patterns)
+            self._rule_matchers[rule_id] = matcher
 
     def __repr__(self) -> str:
         return f"IntentDetector(rules={len(self.rules)}, source={str(self.source)!r})"
@@ -208,8 +213,8 @@ class IntentDetector:
     def detect(self, text: str) -> tuple[Intent, ...]:
         """The intents in ``text``, ordered by position, with offsets into ``text``.
 
-        Only the rules whose required words are all tokens of the post are run (one Matcher
-        per set of such rules, built on first use); the others cannot match.
+        Only the rules whose required words are all tokens of the post are run (each has its
+        own Matcher, built with the detector); the others cannot match.
         """
         lowered = text.lower()
         if not self._cue.search(lowered):
@@ -229,7 +234,7 @@ class IntentDetector:
         candidates = self._required.candidates(doc, lowered)
         if not candidates:
             return ()
-        return self.detect_doc(doc, [self._rule_matcher(candidates)])
+        return self.detect_doc(doc, [self._rule_matchers[rule_id] for rule_id in sorted(candidates)])
 
     def tokenize(self, text: str) -> Doc:
         """The Doc that :meth:`detect` matches on (tokenizer only)."""
@@ -264,23 +269,6 @@ class IntentDetector:
         raw.extend(self._combine(raw))
         raw.sort(key=lambda m: (m.start, m.end, m.rule))
         return raw
-
-    def _rule_matcher(self, rule_ids: frozenset[str]) -> Matcher:
-        """A Matcher holding the patterns of ``rule_ids`` (built on first use, a few hundred kept).
-
-        One Matcher per post rather than one per rule: each call walks the Doc's tokens.
-        """
-        matcher = self._rule_matchers.get(rule_ids)
-        if matcher is None:
-            from spacy.matcher import Matcher
-
-            matcher = Matcher(self._nlp.vocab)
-            for rule_id in sorted(rule_ids):
-                matcher.add(rule_id, self._patterns[rule_id])
-            if len(self._rule_matchers) >= _MAX_MATCHERS:
-                self._rule_matchers = {}
-            self._rule_matchers[rule_ids] = matcher
-        return matcher
 
     # -- matching -----------------------------------------------------------------------
 

@@ -225,3 +225,11 @@ def test_indexed_candidates_equal_checking_every_rule(detector: IntentDetector) 
         assert required.candidates(doc, lowered) == expected, text[:40]
         found += bool(expected)
     assert found > 50
+
+
+def test_every_rule_has_its_matcher_from_the_start(detector: IntentDetector) -> None:
+    matchers = dict(detector._rule_matchers)
+    assert set(matchers) == set(detector._patterns)
+    found = [detector.detect(text) for _, text in MATCH[::5]]  # new sets of candidate rules build nothing
+    assert sum(map(bool, found)) >= 10
+    assert detector._rule_matchers == matchers
