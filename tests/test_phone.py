@@ -404,3 +404,25 @@ def test_hard_negative_shapes_need_what_their_shortcuts_look_for(raw: str) -> No
             assert pattern.search(raw) is None, (pattern.pattern, raw)
     if "x" not in raw and "X" not in raw:
         assert phone._EXTENSION.search(raw) is None, raw
+
+
+def test_the_configured_regions_patterns_are_compiled_when_the_detector_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import phonenumbers
+    from phonenumbers import re_util
+
+    from scanner.detectors import phone
+
+    cache: dict[str, object] = {}
+    monkeypatch.setattr(re_util, "_COMPILED_PATTERNS", cache)  # libphonenumber's pattern cache, emptied
+    phone._compile_patterns.cache_clear()
+    detector = PhoneDetector(ScannerConfig(phone_regions=("GB", "FR")))
+    compiled = len(cache)
+    assert compiled > 0
+    for region in ("GB", "FR"):  # a first post with a new kind of number compiles nothing more
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        assert example is not None
+        text = f"call {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)} now"
+        assert [h.type for h in detector.detect(ScanInput(text))] == ["PHONE_NUMBER"]
+    assert len(cache) == compiled
