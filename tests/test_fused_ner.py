@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import datasets
-from scanner import Scanner, ScannerConfig
+from scanner import Scanner, ScannerConfig, fused_ner
 from scanner.fused_ner import PROBES, FusedNer, UnsupportedPipeline
 from scanner.nlp import load_pipeline
 from scanner.scanner import _SpacyNer
@@ -88,6 +88,14 @@ def test_pipe_equals_one_at_a_time_and_keeps_order(fused: FusedNer) -> None:
     piped = [entities(d) for d in fused.pipe(texts)]
     assert piped == [entities(fused(t)) for t in texts]
     assert [d.text for d in fused.pipe(texts)] == texts
+
+
+def test_pipe_across_several_token_batches_equals_one_at_a_time(
+        fused: FusedNer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long texts go through pipe() in batches of about _BATCH_TOKENS tokens; the cut changes nothing."""
+    monkeypatch.setattr(fused_ner, "_BATCH_TOKENS", 7)
+    texts = ["Jane Doe lives in Paris.", "Barack Obama met Angela Merkel in Berlin on Monday.", "x", ""] * 3
+    assert [entities(d) for d in fused.pipe(texts)] == [entities(fused(t)) for t in texts]
 
 
 def test_preset_entities_are_refused(nlp: Any, fused: FusedNer) -> None:
