@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from .errors import PatternError
 from .nlp import VocabBudget
 from .prefilter import first_chars
+from .token_words import TokenWords, is_run
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -178,6 +179,7 @@ class IntentDetector:
         self._cue = _CueIndex(self._lex)
         self._patterns = {rid: self._matcher.get(rid)[1] for rid in self.rules if rid in self._matcher}
         self._required = _RequiredWords(self._patterns, nlp.vocab.strings, frozenset(nlp.Defaults.stop_words))
+        self._token_words = TokenWords(nlp.tokenizer)
         # one Matcher per rule, built now: a post runs those of its candidate rules (a Matcher per
         # set of candidates, built on first use, cost the first post of each new set ~1-3 ms)
         self._rule_matchers: dict[str, Matcher] = {}
@@ -214,10 +216,11 @@ class IntentDetector:
         """The intents in ``text``, ordered by position, with offsets into ``text``.
 
         Only the rules whose required words are all tokens of the post are run (each has its
-        own Matcher, built with the detector); the others cannot match.
+        own Matcher, built with the detector); the others cannot match. A post is tokenized
+        only when every required word of some rule may be one of its tokens (``TokenWords``).
         """
         lowered = text.lower()
-        if not self._cue.search(lowered):
+        if not self._cue.search(lowered) or not self._required.may_match(lowered, self._token_words):
             return ()
         with self.budget.session(len(text)) if self.budget is not None else contextlib.nullcontext():
             return self._detect_candidates(self._nlp.make_doc(text), lowered)
@@ -726,6 +729,7 @@ class _RequiredWords:
         # least likely in any post (fewest stop words such as "the", then fewest words, then the
         # longest shortest word): only patterns whose anchor word occurs need their other checks
         self._by_key: dict[int, list[tuple[str, int]]] = {}
+        self._by_word: dict[str, list[tuple[str, int]]] = {}  # the same index by word, for may_match
         self._unanchored: list[tuple[str, int]] = []
         for rule_id, reqs in self.rules.items():
             for index, req in enumerate(reqs):
@@ -736,6 +740,10 @@ class _RequiredWords:
                 anchor = min(word_reqs, key=lambda r: (len(r & stop_words), len(r), -min(map(len, r))))
                 for key in self._keys[anchor]:
                     self._by_key.setdefault(key, []).append((rule_id, index))
+                for word in anchor:
+                    self._by_word.setdefault(word, []).append((rule_id, index))
+        # required words that are not runs of letters and digits: may_match looks for them as substrings
+        self._not_runs = tuple(sorted({w for words in self._keys for w in words if not is_run(w)}))
 
     @staticmethod
     def _requirement(token: Mapping[str, Any]) -> Requirement | None:
@@ -762,7 +770,8 @@ class _RequiredWords:
         from spacy.attrs import LOWER
 
         tokens = set(doc.to_array(LOWER).tolist())
-        anchored = (p for key in tokens.intersection(self._by_key) for p in self._by_key[key])
+        by_key = self._by_key
+        anchored = (p for key in tokens if key in by_key for p in by_key[key])
         known: dict[int, bool] = {}  # patterns share their word lists: each is checked once per post
 
         def met(req: Requirement) -> bool:
@@ -776,6 +785,24 @@ class _RequiredWords:
             if rule_id not in found and all(map(met, self.rules[rule_id][index])):
                 found.add(rule_id)
         return frozenset(found)
+
+    def may_match(self, lowered: str, token_words: TokenWords) -> bool:
+        """False when no rule can be a candidate of any tokenization of ``lowered`` (its text,
+        lower-cased): the words its tokens may be (a superset) meet no rule's requirements."""
+        present = token_words.possible(lowered)
+        present.update(w for w in self._not_runs if w in lowered)
+        by_word = self._by_word
+        anchored = (p for word in present if word in by_word for p in by_word[word])
+        known: dict[int, bool] = {}
+
+        def met(req: Requirement) -> bool:
+            result = known.get(id(req))
+            if result is None:
+                result = known[id(req)] = (not req.isdisjoint(present) if isinstance(req, frozenset)
+                                           else req.search(lowered) is not None)
+            return result
+
+        return any(all(map(met, self.rules[rule_id][index])) for rule_id, index in (*anchored, *self._unanchored))
 
 
 class _CueIndex:
