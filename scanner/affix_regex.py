@@ -191,8 +191,8 @@ class AnchoredSearch:
         return None if found is None else found(text)
 
 
-class GatedMatch:
-    """``regex.match`` that skips texts missing a character every match consumes."""
+class _Gated:
+    """A compiled regex with a cheap pre-check on the text; pickled as the regex alone."""
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         if regex.flags & _UNSUPPORTED_FLAGS:
@@ -200,14 +200,21 @@ class GatedMatch:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.regex,))
+
+
+class GatedMatch(_Gated):
+    """``regex.match`` that skips texts missing a character every match consumes."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        super().__init__(regex)
         self.required = tuple(sorted(required_chars(list(_parser.parse(regex.pattern, regex.flags)))))
         self._match = regex.match
 
     def __repr__(self) -> str:
         return f"GatedMatch(required={len(self.required)})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.regex,))
 
     def match(self, text: str) -> re.Match[str] | None:
         for char in self.required:
@@ -216,16 +223,12 @@ class GatedMatch:
         return self._match(text)
 
 
-class GatedFinditer:
+class GatedFinditer(_Gated):
     """``regex.finditer`` that skips texts holding none of the characters a match can start
     with (spaCy's infixes: punctuation, dashes, symbols; a plain word or number has none)."""
 
     def __init__(self, regex: re.Pattern[str]) -> None:
-        if regex.flags & _UNSUPPORTED_FLAGS:
-            raise ValueError("unsupported regex: flags")
-        self.regex = regex
-        self.pattern = regex.pattern
-        self.flags = regex.flags
+        super().__init__(regex)
         first: set[str] = set()
         try:
             for alternative in split_alternatives(regex.pattern):
@@ -242,9 +245,6 @@ class GatedFinditer:
 
     def __repr__(self) -> str:
         return f"GatedFinditer(first={len(self.first)})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.regex,))
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.first.isdisjoint(text):
