@@ -38,7 +38,7 @@ import copy
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -770,21 +770,9 @@ class _RequiredWords:
         from spacy.attrs import LOWER
 
         tokens = set(doc.to_array(LOWER).tolist())
-        by_key = self._by_key
+        by_key, keys = self._by_key, self._keys
         anchored = (p for key in tokens if key in by_key for p in by_key[key])
-        known: dict[int, bool] = {}  # patterns share their word lists: each is checked once per post
-
-        def met(req: Requirement) -> bool:
-            result = known.get(id(req))
-            if result is None:
-                result = known[id(req)] = self.met(req, tokens, lowered)
-            return result
-
-        found: set[str] = set()
-        for rule_id, index in (*anchored, *self._unanchored):
-            if rule_id not in found and all(map(met, self.rules[rule_id][index])):
-                found.add(rule_id)
-        return frozenset(found)
+        return frozenset(self._met_rules(anchored, lambda words: not keys[words].isdisjoint(tokens), lowered))
 
     def may_match(self, lowered: str, token_words: TokenWords) -> bool:
         """False when no rule can be a candidate of any tokenization of ``lowered`` (its text,
@@ -793,16 +781,27 @@ class _RequiredWords:
         present.update(w for w in self._not_runs if w in lowered)
         by_word = self._by_word
         anchored = (p for word in present if word in by_word for p in by_word[word])
-        known: dict[int, bool] = {}
+        met = self._met_rules(anchored, lambda words: not words.isdisjoint(present), lowered)
+        return next(met, None) is not None
+
+    def _met_rules(self, anchored: Iterable[tuple[str, int]], has_word: Callable[[frozenset[str]], bool],
+                   lowered: str) -> Iterator[str]:
+        """Each rule once whose pattern (``anchored`` ones, then the unanchored) has every
+        requirement met: word lists by ``has_word``, regexes searched in ``lowered``."""
+        known: dict[int, bool] = {}  # patterns share their word lists: each is checked once per post
 
         def met(req: Requirement) -> bool:
             result = known.get(id(req))
             if result is None:
-                result = known[id(req)] = (not req.isdisjoint(present) if isinstance(req, frozenset)
+                result = known[id(req)] = (has_word(req) if isinstance(req, frozenset)
                                            else req.search(lowered) is not None)
             return result
 
-        return any(all(map(met, self.rules[rule_id][index])) for rule_id, index in (*anchored, *self._unanchored))
+        found: set[str] = set()
+        for rule_id, index in itertools.chain(anchored, self._unanchored):
+            if rule_id not in found and all(map(met, self.rules[rule_id][index])):
+                found.add(rule_id)
+                yield rule_id
 
 
 class _CueIndex:
