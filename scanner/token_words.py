@@ -46,12 +46,11 @@ class TokenWords:
         self._special = ahocorasick.Automaton()
         for key, pieces in tokenizer.rules.items():
             lowered = key.lower()
-            orths = [str(piece[ORTH]) for piece in pieces]
-            if len(lowered) != len(key) or "".join(orths).lower() != lowered:
-                continue  # not a plain split of its key (none in English): nothing to add
-            cuts = [sum(map(len, orths[:i])) for i in range(1, len(orths))]
-            if not any(_run_char(lowered[c - 1]) and _run_char(lowered[c]) for c in cuts):
-                continue  # every cut falls beside a non-run character: its pieces are runs or not run-like
+            orths = [str(piece[ORTH]) for piece in pieces]  # spaCy checks that they spell the key
+            if len(lowered) == len(key):  # else lower-casing moved the cuts: keep the pieces
+                cuts = [sum(map(len, orths[:i])) for i in range(1, len(orths))]
+                if not any(_run_char(lowered[c - 1]) and _run_char(lowered[c]) for c in cuts):
+                    continue  # every cut is beside a non-run character: each piece is a run or not run-like
             words = {orth.lower() for orth in orths if is_run(orth.lower())}
             known = self._special.get(lowered, frozenset())
             self._special.add_word(lowered, frozenset(known | words))
