@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from .errors import PatternError
 from .nlp import VocabBudget
 from .prefilter import first_chars
-from .token_words import TokenWords, is_run
+from .token_words import TokenWords, is_run, word_runs
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -210,7 +210,8 @@ class IntentDetector:
 
     def has_cue(self, text: str) -> bool:
         """Cheap check: False means :meth:`detect` cannot find any intent in ``text``."""
-        return self._cue.search(text.lower())
+        lowered = text.lower()
+        return self._cue.search(lowered, word_runs(lowered))
 
     def detect(self, text: str) -> tuple[Intent, ...]:
         """The intents in ``text``, ordered by position, with offsets into ``text``.
@@ -220,7 +221,8 @@ class IntentDetector:
         only when every required word of some rule may be one of its tokens (``TokenWords``).
         """
         lowered = text.lower()
-        if not self._cue.search(lowered) or not self._required.may_match(lowered, self._token_words):
+        runs = word_runs(lowered)
+        if not self._cue.search(lowered, runs) or not self._required.may_match(lowered, runs, self._token_words):
             return ()
         with self.budget.session(len(text)) if self.budget is not None else contextlib.nullcontext():
             return self._detect_candidates(self._nlp.make_doc(text), lowered)
@@ -229,7 +231,7 @@ class IntentDetector:
         """As :meth:`detect`, on a Doc of ``text`` made elsewhere by this detector's pipeline
         (such as the scanner's NER Doc: the post is then tokenized once, not twice)."""
         lowered = text.lower()
-        if not self._cue.search(lowered):
+        if not self._cue.search(lowered, word_runs(lowered)):
             return ()
         return self._detect_candidates(doc, lowered)
 
@@ -697,7 +699,6 @@ def _expand_list(values: Any, lex: _Lexicon, problems: list[str], where: str) ->
     return out
 
 
-_ALNUM_RUN = re.compile(r"[a-z0-9]+")
 Requirement = frozenset[str] | re.Pattern[str]
 
 
@@ -774,10 +775,11 @@ class _RequiredWords:
         anchored = (p for key in tokens if key in by_key for p in by_key[key])
         return frozenset(self._met_rules(anchored, lambda words: not keys[words].isdisjoint(tokens), lowered))
 
-    def may_match(self, lowered: str, token_words: TokenWords) -> bool:
+    def may_match(self, lowered: str, runs: list[str], token_words: TokenWords) -> bool:
         """False when no rule can be a candidate of any tokenization of ``lowered`` (its text,
-        lower-cased): the words its tokens may be (a superset) meet no rule's requirements."""
-        present = token_words.possible(lowered)
+        lower-cased, with its ``word_runs``): the words its tokens may be (a superset) meet no
+        rule's requirements."""
+        present = token_words.possible(lowered, runs)
         present.update(w for w in self._not_runs if w in lowered)
         by_word = self._by_word
         anchored = (p for word in present if word in by_word for p in by_word[word])
@@ -820,7 +822,7 @@ class _CueIndex:
         for name in lex.cues:
             if name in lex.words:
                 for w in lex.words[name]:
-                    if _ALNUM_RUN.fullmatch(w):
+                    if is_run(w):
                         plain.add(w)
                     else:
                         pieces.add(_bounded(re.escape(w), w[0].isalnum(), w[-1].isalnum()))
@@ -830,8 +832,9 @@ class _CueIndex:
         self.words = frozenset(plain)
         self.pattern = _alternation_with_first_char_check(sorted(pieces, key=lambda p: (-len(p), p)))
 
-    def search(self, lowered: str) -> bool:
-        if not self.words.isdisjoint(_ALNUM_RUN.findall(lowered)):
+    def search(self, lowered: str, runs: list[str]) -> bool:
+        """Whether ``lowered`` (a lower-cased text, with its ``word_runs``) holds a cue word."""
+        if not self.words.isdisjoint(runs):
             return True
         return self.pattern is not None and self.pattern.search(lowered) is not None
 

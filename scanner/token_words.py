@@ -17,6 +17,7 @@ object is made: add special cases to the tokenizer afterwards and make a new one
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import ahocorasick
@@ -31,6 +32,11 @@ _SEGMENT = re.compile(r"[a-z]+|[0-9]+")
 def is_run(word: str) -> bool:
     """Whether ``word`` is made of lower-case ASCII letters and digits only."""
     return _RUN.fullmatch(word) is not None
+
+
+def word_runs(lowered: str) -> list[str]:
+    """The maximal runs of lower-case ASCII letters and digits of ``lowered``, in order."""
+    return _RUN.findall(lowered)
 
 
 def _run_char(char: str) -> bool:
@@ -58,9 +64,10 @@ class TokenWords:
         if self.special_cases:
             self._special.make_automaton()
 
-    def possible(self, lowered: str) -> set[str]:
-        """The run-like words a tokenization of ``lowered`` (a lower-cased text) may hold."""
-        found = set(_RUN.findall(lowered))
+    def possible(self, lowered: str, runs: Iterable[str] | None = None) -> set[str]:
+        """The run-like words a tokenization of ``lowered`` (a lower-cased text) may hold;
+        ``runs``: its :func:`word_runs`, when the caller has them."""
+        found = set(word_runs(lowered) if runs is None else runs)
         for run in [r for r in found if not (r.isalpha() or r.isdigit())]:
             segments = _SEGMENT.findall(run)
             for i in range(len(segments)):
