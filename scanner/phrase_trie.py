@@ -11,7 +11,7 @@ branch can match, and a longer continuation is always tried before stopping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 Token = str
 """One regex atom of a phrase (an escaped character, or ``\\s+`` for white space)."""
@@ -126,12 +126,9 @@ class WordGate:
             return None
         if self._empty:
             return self._always
-        lowered = text.lower()
         found: set[str] = set(self._always)
-        for end, (length, names, whole) in self._automaton.iter(lowered):
-            start = end - length + 1
-            if (start == 0 or not lowered[start - 1].isalpha()) and not (whole and _word_goes_on(lowered, end + 1)):
-                found |= names
+        for _start, names in self._word_starts(text.lower()):
+            found |= names
         return frozenset(found)
 
     def starts(self, text: str) -> dict[str, list[int]] | None:
@@ -143,18 +140,23 @@ class WordGate:
             return None
         found: dict[str, list[int]] = {name: [] for name in self._keyed}
         if not self._empty:
-            lowered = text.lower()
-            for end, (length, names, whole) in self._automaton.iter(lowered):
-                start = end - length + 1
-                if (start == 0 or not lowered[start - 1].isalpha()) and not (whole and _word_goes_on(lowered, end + 1)):
-                    for name in names:
-                        offsets = found.get(name)
-                        if offsets is not None:
-                            offsets.append(start)
+            for start, names in self._word_starts(text.lower()):
+                for name in names:
+                    offsets = found.get(name)
+                    if offsets is not None:
+                        offsets.append(start)
         for name, offsets in found.items():
             if len(offsets) > 1:  # hits come by end: words of different lengths, or two at one offset
                 found[name] = sorted(set(offsets))
         return found
+
+    def _word_starts(self, lowered: str) -> Iterator[tuple[int, frozenset[str]]]:
+        """(offset, pattern names) of each word found after a non-letter, by end offset; a whole
+        first word (see ``word_ends``) not followed by a word character."""
+        for end, (length, names, whole) in self._automaton.iter(lowered):
+            start = end - length + 1
+            if (start == 0 or not lowered[start - 1].isalpha()) and not (whole and _word_goes_on(lowered, end + 1)):
+                yield start, names
 
     def ruled_out(self, text: str) -> frozenset[str]:
         """The names of the patterns that cannot match ``text`` (none for non-ASCII text)."""
