@@ -220,7 +220,7 @@ class _Pruner:
         main_region = phonenumbers.region_code_for_country_code(code)
         self._main_metadata = PhoneMetadata.metadata_for_region(main_region) if main_region != region else metadata
         self._whole = re.compile("|".join(patterns)) if metadata is not None and patterns else None
-        self._anywhere = re.compile("|".join(patterns)) if usable and not transform else None
+        self._anywhere = self._whole if usable and not transform else None
         idd = metadata.international_prefix if metadata is not None else None
         self._idd = re.compile(idd) if idd else None
         # Leniency VALID also drops a number written without the national prefix when the format
